@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { AuthError } from './auth-error.js';
+
+/** Validated settings for the auth core; built only by `loadConfig`. */
+export interface AuthConfig {
+  /** Issuer exactly as the provider's discovery states it (Auth0's ends in a slash). */
+  readonly issuer: URL;
+  readonly clientId: string;
+  readonly audience?: string;
+  readonly scope: string;
+  readonly callback: CallbackSettings;
+  readonly loginTimeoutMs: number;
+  /** True when the issuer is the local demo identity provider on loopback. */
+  readonly demo: boolean;
+  /** Keychain service name: one per app and tenant, so two tenants never share entries. */
+  readonly keychainService: string;
+}
+
+/** Where the one-shot loopback server listens. */
+export interface CallbackSettings {
+  /** The IP literal, never `localhost` (RFC 8252 §8.3). */
+  readonly host: '127.0.0.1';
+  readonly path: string;
+  /** Ports to try in order; a single 0 means "any free port" (only where the provider accepts any loopback port). */
+  readonly ports: readonly number[];
+}
+
+/** The environment variables the app reads; everything else is ignored. */
+export type AuthEnv = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_CALLBACK_URL = 'http://127.0.0.1:53682/callback';
+export const DEFAULT_SCOPE = 'openid profile email offline_access';
+const DEFAULT_TIMEOUT_SECONDS = 300;
+const DEFAULT_KEYCHAIN_SERVICE = 'Desktop Login';
+/** Set by `npm start` and the tests to point the app at the local demo identity provider. */
+export const DEMO_ISSUER_VARIABLE = 'DESKTOP_LOGIN_DEMO_ISSUER';
+/** The client the local demo identity provider registers. */
+export const DEMO_CLIENT_ID = 'desktop-login-demo';
+
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Reads a `.env` file if it exists; variables already in `env` win, as with dotenv. */
+export function withDotEnv(env: AuthEnv, dotEnvPath: string): AuthEnv {
+  let text: string;
+  try {
+    text = readFileSync(dotEnvPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw new AuthError('config_invalid', `Could not read ${dotEnvPath}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+/**
+ * Validates the environment and explains every mistake at once, so a person fixes their
+ * `.env` in one go instead of one error per start.
+ */
+export function loadConfig(env: AuthEnv): AuthConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  if (value('AUTH0_CLIENT_SECRET') !== undefined) {
+    problems.push(
+      'AUTH0_CLIENT_SECRET is set, but a desktop app cannot keep a secret: anyone can read it from the installed app. ' +
+        'Remove it, and in the Auth0 dashboard make the application type "Native" with Token Endpoint Authentication Method "None".',
+    );
+  }
+
+  const domain = value('AUTH0_DOMAIN');
+  const demoIssuer = value(DEMO_ISSUER_VARIABLE);
+  let issuer: URL | undefined;
+  let demo = false;
+  if (domain !== undefined) {
+    const problem = checkDomain(domain);
+    if (problem) problems.push(problem);
+    else issuer = new URL(`https://${domain.toLowerCase()}/`);
+  } else if (demoIssuer !== undefined) {
+    issuer = parseDemoIssuer(demoIssuer, problems);
+    demo = issuer !== undefined;
+  } else {
+    problems.push(
+      'AUTH0_DOMAIN is not set. Copy .env.example to .env and fill in your tenant (for example tenant.us.auth0.com), ' +
+        'or run `npm start`, which uses the local demo identity provider when no tenant is configured.',
+    );
+  }
+
+  const clientId = value('AUTH0_CLIENT_ID') ?? (demo ? DEMO_CLIENT_ID : undefined);
+  if (clientId === undefined) {
+    problems.push(
+      'AUTH0_CLIENT_ID is not set. Copy the Client ID from your Native application in the Auth0 dashboard.',
+    );
+  } else if (!CLIENT_ID.test(clientId)) {
+    problems.push(
+      `AUTH0_CLIENT_ID "${clientId}" does not look like a client id (letters, digits, "-", "_", "." only).`,
+    );
+  }
+
+  const audience = value('AUTH0_AUDIENCE');
+  if (audience !== undefined && (/\s/.test(audience) || audience.length > 600)) {
+    problems.push(
+      'AUTH0_AUDIENCE must be your API identifier from the Auth0 dashboard (APIs > Identifier), with no spaces.',
+    );
+  }
+
+  const scope = (value('AUTH0_SCOPE') ?? DEFAULT_SCOPE).split(/\s+/).join(' ');
+  const scopeTokens = scope.split(' ');
+  if (!scopeTokens.includes('openid')) {
+    problems.push(`AUTH0_SCOPE must include "openid" (it is "${scope}"); the app signs people in with OpenID Connect.`);
+  } else if (!scopeTokens.every((token) => SCOPE_TOKEN.test(token))) {
+    problems.push('AUTH0_SCOPE has characters a scope cannot contain (quotes, backslashes or control characters).');
+  }
+
+  const callback = parseCallback(value('AUTH0_CALLBACK_URL'), value('AUTH0_CALLBACK_PORTS'), demo, problems);
+  const loginTimeoutMs = parseTimeout(value('LOGIN_TIMEOUT_SECONDS'), problems);
+
+  const keychainService = value('KEYCHAIN_SERVICE') ?? DEFAULT_KEYCHAIN_SERVICE;
+  if (keychainService.length > 100) problems.push('KEYCHAIN_SERVICE must be at most 100 characters.');
+
+  if (problems.length > 0 || issuer === undefined || clientId === undefined || callback === undefined) {
+    throw new AuthError(
+      'config_invalid',
+      `The sign-in settings need fixing:\n${problems.map((problem) => `- ${problem}`).join('\n')}`,
+    );
+  }
+  return {
+    issuer,
+    clientId,
+    ...(audience !== undefined ? { audience } : {}),
+    scope,
+    callback,
+    loginTimeoutMs,
+    demo,
+    keychainService: `${keychainService} (${issuer.host})`,
+  };
+}
+
+function checkDomain(domain: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
+    return `AUTH0_DOMAIN must be the bare host name, for example tenant.us.auth0.com, not a URL: remove "${domain.split('://')[0]}://".`;
+  }
+  if (domain.includes('/')) {
+    return `AUTH0_DOMAIN must be the bare host name with no path: use "${domain.split('/')[0]}".`;
+  }
+  if (domain.includes(':')) {
+    return 'AUTH0_DOMAIN must not include a port: Auth0 domains are served on the default HTTPS port.';
+  }
+  const labels = domain.toLowerCase().split('.');
+  if (labels.length < 2 || !labels.every((label) => HOST_LABEL.test(label))) {
+    return `AUTH0_DOMAIN "${domain}" is not a valid host name; copy the Domain field of your application in the Auth0 dashboard.`;
+  }
+  return undefined;
+}
+
+function parseDemoIssuer(raw: string, problems: string[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${DEMO_ISSUER_VARIABLE} "${raw}" is not a URL.`);
+    return undefined;
+  }
+  // The demo provider is plain http, so it is only ever accepted on loopback.
+  if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1') {
+    problems.push(`${DEMO_ISSUER_VARIABLE} must be an http://127.0.0.1 URL (the local demo identity provider).`);
+    return undefined;
+  }
+  return url;
+}
+
+function parseCallback(
+  rawUrl: string | undefined,
+  rawPorts: string | undefined,
+  demo: boolean,
+  problems: string[],
+): CallbackSettings | undefined {
+  // The demo provider accepts any loopback port (RFC 8252 §7.3), so it can bind an ephemeral one.
+  if (rawUrl === undefined && rawPorts === undefined && demo) {
+    return { host: '127.0.0.1', path: '/callback', ports: [0] };
+  }
+  let url: URL;
+  try {
+    url = new URL(rawUrl ?? DEFAULT_CALLBACK_URL);
+  } catch {
+    problems.push(`AUTH0_CALLBACK_URL "${rawUrl}" is not a URL; use for example ${DEFAULT_CALLBACK_URL}.`);
+    return undefined;
+  }
+  const before = problems.length;
+  if (url.protocol !== 'http:') {
+    problems.push(
+      `AUTH0_CALLBACK_URL must use http:// on the loopback address (the browser hands the sign-in back to the app on this computer), for example ${DEFAULT_CALLBACK_URL}.`,
+    );
+  }
+  if (url.hostname === 'localhost') {
+    problems.push(
+      'AUTH0_CALLBACK_URL must use 127.0.0.1, not localhost: "localhost" can resolve elsewhere or to IPv6 (RFC 8252 §8.3). Register http://127.0.0.1:<port>/callback in Auth0 too.',
+    );
+  } else if (url.hostname !== '127.0.0.1') {
+    problems.push(`AUTH0_CALLBACK_URL must point at this computer (127.0.0.1), not "${url.hostname}".`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    problems.push('AUTH0_CALLBACK_URL must not contain a user name, query or fragment.');
+  }
+  if (url.port === '' && /^http:\/\/[^/]*:80(?:[/?#]|$)/i.test(rawUrl ?? '')) {
+    problems.push('AUTH0_CALLBACK_URL port 80 is privileged; use a port from 1024 to 65535.');
+  } else if (url.port === '') {
+    problems.push(
+      'AUTH0_CALLBACK_URL needs an explicit port, for example :53682, and the same URL with that port in Allowed Callback URLs in Auth0 (Auth0 matches the port exactly).',
+    );
+  }
+  const ports: number[] = [];
+  if (url.port !== '') {
+    const port = Number(url.port);
+    if (port < 1024) problems.push(`AUTH0_CALLBACK_URL port ${port} is privileged; use a port from 1024 to 65535.`);
+    ports.push(port);
+  }
+  for (const entry of rawPorts
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter(Boolean) ?? []) {
+    const port = Number(entry);
+    if (!/^\d+$/.test(entry) || !Number.isInteger(port) || port < 1024 || port > 65535) {
+      problems.push(`AUTH0_CALLBACK_PORTS has "${entry}", which is not a port from 1024 to 65535.`);
+    } else if (ports.includes(port)) {
+      problems.push(`AUTH0_CALLBACK_PORTS lists port ${port} twice.`);
+    } else {
+      ports.push(port);
+    }
+  }
+  if (problems.length > before) return undefined;
+  return { host: '127.0.0.1', path: url.pathname, ports };
+}
+
+function parseTimeout(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
+    problems.push(`LOGIN_TIMEOUT_SECONDS must be a number of seconds from 1 to 3600 (it is "${raw}").`);
+    return DEFAULT_TIMEOUT_SECONDS * 1000;
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The redirect URI for a bound port: the IP literal, never `localhost` (RFC 8252 §7.3). */
+export function redirectUriFor(callback: CallbackSettings, port: number): string {
+  return `http://${callback.host}:${port}${callback.path}`;
+}

@@ -1,0 +1,162 @@
+import * as client from 'openid-client';
+import type { LoginStep, Profile } from '../../shared/auth-state.js';
+import { AuthError } from './auth-error.js';
+import type { AuthConfig } from './config.js';
+import { isAllowedExternalUrl } from './external-url.js';
+import type { Logger } from './logger.js';
+import { startCallbackServer } from './loopback-server.js';
+import type { DiscoveryCache } from './oidc-discovery.js';
+import { profileFromClaims, profileNeedsUserinfo } from './profile.js';
+import { mapProviderError } from './provider-errors.js';
+import { tokenSetFromResponse, type TokenSet } from './token-set.js';
+
+/** Extra authorization parameters a caller may pass through (Auth0 understands both). */
+export interface LoginOptions {
+  readonly prompt?: 'login' | 'none' | 'consent' | 'select_account';
+  readonly loginHint?: string;
+}
+
+/** What one login needs from the outside world. */
+export interface LoginFlowDeps {
+  readonly config: AuthConfig;
+  readonly discovery: DiscoveryCache;
+  /** Opens the URL in the system browser (never an embedded window, RFC 8252 §8.12). */
+  readonly openBrowser: (url: string) => Promise<void>;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  readonly appName?: string;
+  readonly onStep: (step: LoginStep, details?: { authorizationUrl?: string; browserOpenFailed?: boolean }) => void;
+  /** Persists the session; runs before the browser tab is told it worked. */
+  readonly onAuthenticated: (tokens: TokenSet, profile: Profile) => Promise<void>;
+}
+
+/**
+ * Runs one authorization-code + PKCE login through the system browser and a one-shot
+ * loopback server (RFC 8252), validating the ID token with openid-client.
+ */
+export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}): Promise<Profile> {
+  const { config, logger, signal } = deps;
+  const oidc = await deps.discovery.get();
+  throwIfCancelled(signal);
+
+  // state and nonce are 256-bit random values, PKCE S256 always (RFC 9700 §2.1.1, RFC 7636).
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+
+  const server = await startCallbackServer({
+    settings: config.callback,
+    expectedState: state,
+    timeoutMs: config.loginTimeoutMs,
+    signal,
+    logger,
+    ...(deps.appName ? { appName: deps.appName } : {}),
+  });
+  try {
+    const parameters: Record<string, string> = {
+      redirect_uri: server.redirectUri,
+      scope: config.scope,
+      state,
+      nonce,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    };
+    if (config.audience !== undefined) parameters['audience'] = config.audience;
+    if (options.prompt !== undefined) parameters['prompt'] = options.prompt;
+    if (options.loginHint !== undefined) parameters['login_hint'] = options.loginHint;
+    const authorizationUrl = client.buildAuthorizationUrl(oidc, parameters);
+    if (!isAllowedExternalUrl(authorizationUrl, config)) {
+      throw new AuthError(
+        'untrusted_endpoint',
+        `The sign-in page is not on ${config.issuer.host}, so the app will not open it. Check AUTH0_DOMAIN.`,
+      );
+    }
+
+    deps.onStep('opening-browser', { authorizationUrl: authorizationUrl.href });
+    let browserOpenFailed = false;
+    try {
+      await deps.openBrowser(authorizationUrl.href);
+    } catch {
+      // The person can still open or copy the link from the app, so keep waiting.
+      browserOpenFailed = true;
+      logger.warn('the system browser could not be opened');
+    }
+    deps.onStep('waiting-for-user', { authorizationUrl: authorizationUrl.href, browserOpenFailed });
+
+    const callback = await server.callback;
+    if (callback.kind === 'denied') throw providerDenied(callback.error, callback.description);
+
+    deps.onStep('exchanging-code');
+    const currentUrl = new URL(server.redirectUri);
+    currentUrl.search = callback.params.toString();
+    let response: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      response = await client.authorizationCodeGrant(oidc, currentUrl, {
+        pkceCodeVerifier: codeVerifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
+    } catch (error) {
+      throw mapProviderError(error, 'token');
+    }
+    throwIfCancelled(signal);
+
+    const claims = response.claims();
+    if (claims === undefined)
+      throw new AuthError('id_token_invalid', 'The identity provider sent no ID token. Try again.');
+    let profile = profileFromClaims(claims);
+    if (profileNeedsUserinfo(profile) && oidc.serverMetadata().userinfo_endpoint !== undefined) {
+      profile = (await fetchProfile(oidc, response.access_token, claims.sub, logger)) ?? profile;
+    }
+    const tokens = tokenSetFromResponse(response, deps.now(), undefined, config.audience);
+
+    deps.onStep('saving-session');
+    await deps.onAuthenticated(tokens, profile);
+    server.finish({ kind: 'signed-in' });
+    logger.info('signed in');
+    return profile;
+  } catch (error) {
+    const authError = error instanceof AuthError ? error : mapProviderError(error, 'token');
+    server.finish({ kind: 'failed', message: authError.message });
+    throw authError;
+  }
+}
+
+async function fetchProfile(
+  oidc: client.Configuration,
+  accessToken: string,
+  subject: string,
+  logger: Logger,
+): Promise<Profile | undefined> {
+  try {
+    return profileFromClaims(await client.fetchUserInfo(oidc, accessToken, subject));
+  } catch {
+    // Userinfo only fills gaps; the ID token already proved who signed in.
+    logger.warn('userinfo could not be read; showing the ID token profile');
+    return undefined;
+  }
+}
+
+function providerDenied(error: string, description: string | undefined): AuthError {
+  const detail = description ? ` (${description})` : '';
+  if (error === 'access_denied') {
+    return new AuthError('access_denied', `Sign-in was declined${detail}. Press Login to try again.`);
+  }
+  if (error === 'login_required' || error === 'consent_required' || error === 'interaction_required') {
+    return new AuthError(
+      'provider_error',
+      `The identity provider needs you to sign in interactively${detail}. Press Login.`,
+    );
+  }
+  return new AuthError(
+    'provider_error',
+    `The identity provider stopped the sign-in: ${error}${detail}. Check the application settings in Auth0 and try again.`,
+  );
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new AuthError('login_cancelled', 'Sign-in was cancelled. Press Login to start again.');
+}

@@ -1,0 +1,98 @@
+import * as client from 'openid-client';
+import { AuthError } from './auth-error.js';
+import type { AuthConfig } from './config.js';
+import { mapProviderError } from './provider-errors.js';
+
+/** Network knobs for talking to the provider; `fetch` is injectable so tests can count or break requests. */
+export interface ProviderNetwork {
+  readonly fetch?: typeof fetch;
+  /** Per-request timeout in seconds (openid-client's default is 30). */
+  readonly timeoutSeconds?: number;
+}
+
+/** The endpoints that must live on the issuer's own origin before the app talks to them. */
+const ENDPOINTS_ON_ISSUER = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'jwks_uri',
+  'userinfo_endpoint',
+  'revocation_endpoint',
+  'end_session_endpoint',
+] as const;
+
+/** Small tolerance for exp/iat, as OIDC Core §3.1.3.7 allows; clocks on desktops drift. */
+const CLOCK_TOLERANCE_SECONDS = 60;
+
+/** Loads and caches the provider's discovery document per issuer and client. */
+export interface DiscoveryCache {
+  get(): Promise<client.Configuration>;
+  /** Drops the cached document, e.g. after the provider rotated keys or endpoints. */
+  clear(): void;
+}
+
+/** Creates a discovery cache; a failed load is not cached, so the next login tries again. */
+export function createDiscoveryCache(config: AuthConfig, network: ProviderNetwork = {}): DiscoveryCache {
+  let pending: Promise<client.Configuration> | undefined;
+  return {
+    get() {
+      pending ??= discover(config, network).catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+    clear() {
+      pending = undefined;
+    },
+  };
+}
+
+async function discover(config: AuthConfig, network: ProviderNetwork): Promise<client.Configuration> {
+  const metadata: Partial<client.ClientMetadata> = {
+    // Only RS256: never `none` or HS* (a public client has no secret to verify HS* with).
+    id_token_signed_response_alg: 'RS256',
+    [client.clockTolerance]: CLOCK_TOLERANCE_SECONDS,
+  };
+  const options: client.DiscoveryRequestOptions = {
+    // Plain http is allowed for the loopback demo provider only, never for a real tenant.
+    ...(config.demo ? { execute: [client.allowInsecureRequests] } : {}),
+    ...(network.fetch ? { [client.customFetch]: network.fetch as client.CustomFetch } : {}),
+    timeout: network.timeoutSeconds ?? 30,
+  };
+  let configuration: client.Configuration;
+  try {
+    // A public Native client: token endpoint auth method None, PKCE instead of a secret.
+    configuration = await client.discovery(config.issuer, config.clientId, metadata, client.None(), options);
+  } catch (error) {
+    throw mapProviderError(error, 'discovery');
+  }
+  if (network.timeoutSeconds !== undefined) configuration.timeout = network.timeoutSeconds;
+  assertEndpointsOnIssuer(configuration.serverMetadata(), config.issuer);
+  return configuration;
+}
+
+/** Refuses discovery documents that send the browser or tokens to another origin (CVE-2025-6514). */
+export function assertEndpointsOnIssuer(metadata: client.ServerMetadata, issuer: URL): void {
+  for (const name of ENDPOINTS_ON_ISSUER) {
+    const value = metadata[name];
+    if (value === undefined) continue;
+    let origin: string;
+    try {
+      origin = new URL(value).origin;
+    } catch {
+      throw new AuthError('discovery_invalid', `The identity provider's ${name} is not a valid URL.`);
+    }
+    if (origin !== issuer.origin) {
+      throw new AuthError(
+        'untrusted_endpoint',
+        `The identity provider's ${name} points to ${origin}, not to ${issuer.origin}; the app refuses to use it. Check AUTH0_DOMAIN.`,
+      );
+    }
+  }
+  if (metadata.authorization_endpoint === undefined || metadata.token_endpoint === undefined) {
+    throw new AuthError(
+      'discovery_invalid',
+      'The identity provider does not publish an authorization and token endpoint.',
+    );
+  }
+}

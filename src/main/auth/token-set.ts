@@ -1,0 +1,36 @@
+import type { TokenEndpointResponse } from 'openid-client';
+
+/** The tokens of one session. Lives only in the main process and the OS keychain. */
+export interface TokenSet {
+  readonly accessToken: string;
+  /** Epoch milliseconds when the access token stops working. */
+  readonly expiresAt: number;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  readonly scope?: string;
+  readonly audience?: string;
+}
+
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/** Builds a TokenSet from a token endpoint response, keeping the previous refresh/ID token when the provider sends none. */
+export function tokenSetFromResponse(
+  response: TokenEndpointResponse,
+  now: number,
+  previous?: TokenSet,
+  audience?: string,
+): TokenSet {
+  const lifetime =
+    typeof response.expires_in === 'number' && response.expires_in > 0 ? response.expires_in : DEFAULT_LIFETIME_SECONDS;
+  const refreshToken = response.refresh_token ?? previous?.refreshToken;
+  const idToken = response.id_token ?? previous?.idToken;
+  const scope = response.scope ?? previous?.scope;
+  return {
+    accessToken: response.access_token,
+    expiresAt: now + lifetime * 1000,
+    ...(refreshToken !== undefined ? { refreshToken } : {}),
+    ...(idToken !== undefined ? { idToken } : {}),
+    ...(scope !== undefined ? { scope } : {}),
+    ...(audience !== undefined ? { audience } : {}),
+  };
+}

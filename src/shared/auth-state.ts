@@ -1,0 +1,73 @@
+/** The session states and profile shape the main process pushes to the renderer. No tokens live here. */
+
+/** What the renderer may know about the signed-in person (claims from the ID token). */
+export interface Profile {
+  readonly sub: string;
+  readonly name?: string;
+  readonly nickname?: string;
+  readonly email?: string;
+  readonly emailVerified?: boolean;
+  readonly picture?: string;
+  readonly updatedAt?: string;
+}
+
+/** Every failure the app can report; the UI switches on these, never on message text. */
+export const AUTH_ERROR_CODES = [
+  'config_invalid',
+  'port_in_use',
+  'callback_server_failed',
+  'browser_open_failed',
+  'login_in_progress',
+  'login_timeout',
+  'login_cancelled',
+  'access_denied',
+  'provider_error',
+  'provider_unreachable',
+  'discovery_invalid',
+  'untrusted_endpoint',
+  'token_exchange_failed',
+  'id_token_invalid',
+  'state_mismatch',
+  'session_expired',
+  'keychain_unavailable',
+  'api_error',
+  'not_signed_in',
+  'unexpected',
+] as const;
+
+/** A stable error code; see AUTH_ERROR_CODES. */
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+/** An error as it crosses into the renderer: a code to switch on and a message a person can act on. */
+export interface AuthErrorInfo {
+  readonly code: AuthErrorCode;
+  readonly message: string;
+}
+
+/** Where a login in progress has got to, so the UI can show each step. */
+export type LoginStep = 'opening-browser' | 'waiting-for-user' | 'exchanging-code' | 'saving-session';
+
+/** Whether the session survives a restart (the OS keychain worked) or lives for this run only. */
+export type Persistence = 'keychain' | 'unavailable';
+
+/** The one state the app is in at any moment. */
+export type AuthState =
+  | { readonly status: 'signed-out'; readonly reason?: AuthErrorInfo }
+  | {
+      readonly status: 'signing-in';
+      readonly step: LoginStep;
+      readonly startedAt: number;
+      /** The sign-in page, so the person can reopen or copy it when the browser did not open. */
+      readonly authorizationUrl?: string;
+      /** True when the system browser could not be opened, so the UI offers the link instead. */
+      readonly browserOpenFailed?: boolean;
+    }
+  | { readonly status: 'signed-in'; readonly profile: Profile; readonly persistence: Persistence }
+  | { readonly status: 'error'; readonly error: AuthErrorInfo };
+
+/** Static facts about how the app is configured that the UI may show. */
+export interface AppInfo {
+  /** True when running against the local demo identity provider rather than an Auth0 tenant. */
+  readonly demo: boolean;
+  readonly issuerHost: string;
+}
