@@ -1,0 +1,67 @@
+import { BrowserWindow, session, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The hardened preferences every app window uses; tests assert each one. */
+export const HARDENED_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  experimentalFeatures: false,
+  spellcheck: false,
+} as const;
+
+/** Where the built app's files live, relative to the bundled main script (dist/main). */
+export function rendererEntry(mainDir: string): string {
+  return join(mainDir, '..', 'renderer', 'index.html');
+}
+
+/** Creates the main window, locked down per Electron's security checklist. */
+export function createMainWindow(mainDir: string): {
+  window: BrowserWindow;
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
+} {
+  const entry = rendererEntry(mainDir);
+  const entryUrl = pathToFileURL(entry).href;
+  const window = new BrowserWindow({
+    width: 480,
+    height: 640,
+    minWidth: 380,
+    minHeight: 520,
+    show: false,
+    title: 'Desktop Login',
+    webPreferences: {
+      ...HARDENED_WEB_PREFERENCES,
+      preload: join(mainDir, '..', 'preload', 'preload.cjs'),
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  // Checklist #13/#14: the window never navigates or opens other windows.
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.on('will-redirect', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  void window.loadFile(entry);
+
+  const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
+    const frame = event.senderFrame;
+    return (
+      !window.isDestroyed() &&
+      event.sender === window.webContents &&
+      frame !== null &&
+      frame === window.webContents.mainFrame &&
+      frame.url === entryUrl
+    );
+  };
+  return { window, isTrustedSender };
+}
+
+/** Denies every permission request (camera, notifications, ...) app-wide: the app needs none. */
+export function denyAllPermissions(): void {
+  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
