@@ -56,7 +56,7 @@ async function discover(config: AuthConfig, network: ProviderNetwork): Promise<c
   const options: client.DiscoveryRequestOptions = {
     // Plain http is allowed for the loopback demo provider only, never for a real tenant.
     ...(config.demo ? { execute: [client.allowInsecureRequests] } : {}),
-    ...(network.fetch ? { [client.customFetch]: network.fetch as client.CustomFetch } : {}),
+    ...(network.fetch ? { [client.customFetch]: network.fetch } : {}),
     timeout: network.timeoutSeconds ?? 30,
   };
   let configuration: client.Configuration;
@@ -68,6 +68,10 @@ async function discover(config: AuthConfig, network: ProviderNetwork): Promise<c
   }
   if (network.timeoutSeconds !== undefined) configuration.timeout = network.timeoutSeconds;
   assertEndpointsOnIssuer(configuration.serverMetadata(), config.issuer);
+  // openid-client trusts TLS for ID tokens from the token endpoint (OIDC Core §3.1.3.7 step 6
+  // allows it); the app verifies the signature against the JWKS as well, so a token signed by
+  // an unknown key is refused even if the transport was fine.
+  client.enableNonRepudiationChecks(configuration);
   return configuration;
 }
 

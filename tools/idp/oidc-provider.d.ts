@@ -1,0 +1,296 @@
+// oidc-provider ships no type declarations and @types/oidc-provider is not installed, so this
+// declares just the surface the local identity provider uses, checked against oidc-provider 9.13.
+declare module 'oidc-provider' {
+  import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+  import type { EventEmitter } from 'node:events';
+  import type { JWK } from 'jose';
+
+  /** Options accepted by the `cookies` package Koa uses. */
+  export interface CookieOptions {
+    path?: string;
+    domain?: string;
+    httpOnly?: boolean;
+    sameSite?: 'lax' | 'strict' | 'none' | boolean;
+    signed?: boolean;
+    secure?: boolean;
+    maxAge?: number;
+    overwrite?: boolean;
+  }
+
+  /** The part of a Koa 3 context the provider and our middleware touch. */
+  export interface KoaContext {
+    req: IncomingMessage;
+    res: ServerResponse;
+    method: string;
+    /** Pathname only, without the query string. */
+    path: string;
+    url: string;
+    host: string;
+    origin: string;
+    secure: boolean;
+    headers: IncomingHttpHeaders;
+    query: Record<string, string | string[] | undefined>;
+    status: number;
+    body: unknown;
+    type: string;
+    cookies: {
+      get(name: string, options?: CookieOptions): string | undefined;
+      set(name: string, value: string | null, options?: CookieOptions): unknown;
+    };
+    get(field: string): string;
+    set(field: string, value: string | string[]): void;
+    remove(field: string): void;
+    redirect(url: string): void;
+    accepts(...types: string[]): string | false;
+  }
+
+  export type KoaNext = () => Promise<unknown>;
+  // Koa ignores what a middleware returns, so any value (or promise of one) is fine.
+  export type KoaMiddleware = (ctx: KoaContext, next: KoaNext) => unknown;
+
+  export type ClaimsParameterMember = null | { essential?: boolean; value?: unknown; values?: unknown[] };
+
+  /** What `findAccount` resolves to. */
+  export interface Account {
+    accountId: string;
+    claims(
+      use: 'id_token' | 'userinfo',
+      scope: string,
+      claims: Record<string, ClaimsParameterMember>,
+      rejected: string[],
+    ): Promise<Record<string, unknown> & { sub: string }> | (Record<string, unknown> & { sub: string });
+  }
+
+  export interface ClientMetadata {
+    client_id: string;
+    client_name?: string;
+    application_type?: 'native' | 'web';
+    token_endpoint_auth_method?: string;
+    grant_types?: string[];
+    response_types?: string[];
+    redirect_uris?: string[];
+    post_logout_redirect_uris?: string[];
+    id_token_signed_response_alg?: string;
+  }
+
+  export interface Client {
+    readonly clientId: string;
+    readonly clientName?: string;
+    readonly applicationType: 'native' | 'web';
+    readonly clientAuthMethod: string;
+    readonly redirectUris: string[];
+    readonly postLogoutRedirectUris: string[];
+    grantTypeAllowed(type: string): boolean;
+    redirectUriAllowed(uri: string): boolean;
+    postLogoutRedirectUriAllowed(uri: string): boolean;
+  }
+
+  export interface ClientStatic {
+    find(id: string): Promise<Client | undefined>;
+  }
+
+  export interface Grant {
+    readonly jti: string;
+    accountId?: string;
+    clientId?: string;
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: string[]): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(ttl?: number): Promise<string>;
+  }
+
+  export interface GrantStatic {
+    new (properties: { accountId: string; clientId: string }): Grant;
+    find(id: string): Promise<Grant | undefined>;
+  }
+
+  export interface Session {
+    readonly new?: boolean;
+    accountId?: string;
+    destroy(): Promise<void>;
+  }
+
+  export interface SessionStatic {
+    get(ctx: KoaContext): Promise<Session>;
+  }
+
+  export interface PromptDetails {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  }
+
+  export interface Interaction {
+    readonly uid: string;
+    readonly returnTo: string;
+    readonly grantId?: string;
+    /** 'login' or 'consent' with the default interaction policy. */
+    readonly prompt: { name: string; reasons: string[]; details: PromptDetails };
+    readonly params: Record<string, string | undefined>;
+    readonly session?: { uid: string; accountId?: string };
+  }
+
+  /** Result handed to `interactionResult`. */
+  export type InteractionResults =
+    | { login: { accountId: string; remember?: boolean } }
+    | { consent: { grantId?: string } }
+    | { error: string; error_description?: string };
+
+  /** The token-like model handed to hooks such as `issueRefreshToken` or `useGrantedResource`. */
+  export interface ScopedModel {
+    readonly scopes: Set<string>;
+    resource?: string | string[];
+  }
+
+  export interface ResourceServerInfo {
+    scope: string;
+    audience?: string;
+    accessTokenTTL?: number;
+    accessTokenFormat?: 'opaque' | 'jwt';
+    jwt?: { sign?: { alg?: string; kid?: string } };
+  }
+
+  export interface OidcContext {
+    readonly params: Record<string, string | undefined>;
+    readonly client?: Client;
+    readonly route: string;
+  }
+
+  export interface ContextWithOidc extends KoaContext {
+    oidc: OidcContext;
+  }
+
+  export type ErrorOut = Record<string, string>;
+
+  export interface Configuration {
+    adapter?: (model: string) => Adapter;
+    clients?: ClientMetadata[];
+    jwks?: { keys: JWK[] };
+    cookies?: {
+      keys?: string[];
+      names?: { session?: string; interaction?: string; resume?: string };
+      long?: CookieOptions;
+      short?: CookieOptions;
+    };
+    claims?: Record<string, string[] | null>;
+    scopes?: string[];
+    extraParams?: string[];
+    responseTypes?: string[];
+    conformIdTokenClaims?: boolean;
+    clientBasedCORS?: (ctx: KoaContext, origin: string, client: Client) => boolean;
+    findAccount?: (ctx: KoaContext, sub: string) => Account | undefined | Promise<Account | undefined>;
+    interactions?: { url?: (ctx: KoaContext, interaction: Interaction) => string | Promise<string> };
+    issueRefreshToken?: (ctx: KoaContext, client: Client, code: ScopedModel) => boolean | Promise<boolean>;
+    pkce?: { required?: (ctx: KoaContext, client: Client) => boolean };
+    renderError?: (ctx: KoaContext, out: ErrorOut, error: Error) => void | Promise<void>;
+    routes?: Partial<
+      Record<
+        'authorization' | 'token' | 'userinfo' | 'revocation' | 'jwks' | 'end_session' | 'pushed_authorization_request',
+        string
+      >
+    >;
+    ttl?: Partial<
+      Record<
+        'AccessToken' | 'AuthorizationCode' | 'IdToken' | 'RefreshToken' | 'Interaction' | 'Session' | 'Grant',
+        number
+      >
+    >;
+    enabledJWA?: { idTokenSigningAlgValues?: string[] };
+    formats?: {
+      customizers?: {
+        jwt?: (
+          ctx: KoaContext,
+          token: unknown,
+          jwt: { header: Record<string, unknown> | undefined; payload: Record<string, unknown> },
+        ) => void | Promise<void>;
+      };
+    };
+    features?: {
+      devInteractions?: { enabled: boolean };
+      dPoP?: { enabled: boolean };
+      pushedAuthorizationRequests?: { enabled: boolean };
+      userinfo?: { enabled: boolean };
+      revocation?: {
+        enabled: boolean;
+        allowedPolicy?: (ctx: KoaContext, client: Client, token: { clientId?: string }) => boolean | Promise<boolean>;
+      };
+      rpInitiatedLogout?: {
+        enabled: boolean;
+        logoutSource?: (ctx: ContextWithOidc, form: string) => void | Promise<void>;
+        postLogoutSuccessSource?: (ctx: ContextWithOidc) => void | Promise<void>;
+      };
+      resourceIndicators?: {
+        enabled: boolean;
+        defaultResource?: (
+          ctx: ContextWithOidc,
+          client: Client,
+          oneOf?: string[],
+        ) => string | string[] | undefined | Promise<string | string[] | undefined>;
+        getResourceServerInfo?: (
+          ctx: KoaContext,
+          resourceIndicator: string,
+          client: Client,
+        ) => ResourceServerInfo | Promise<ResourceServerInfo>;
+        useGrantedResource?: (ctx: KoaContext, model: ScopedModel) => boolean | Promise<boolean>;
+      };
+    };
+  }
+
+  /** A stored artifact as the provider hands it to the adapter. */
+  export type AdapterPayload = Record<string, unknown> & {
+    grantId?: string;
+    uid?: string;
+    userCode?: string;
+    consumed?: number;
+  };
+
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void>;
+    find(id: string): Promise<AdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+    findByUid(uid: string): Promise<AdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  export class Provider extends EventEmitter {
+    constructor(issuer: string, configuration?: Configuration);
+    readonly issuer: string;
+    readonly Client: ClientStatic;
+    readonly Grant: GrantStatic;
+    readonly Session: SessionStatic;
+    /** Koa's switch that stops its default error logging. */
+    silent: boolean;
+    use(middleware: KoaMiddleware): this;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    cookieName(type: 'session' | 'interaction' | 'resume'): string;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionResult(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResults,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<string>;
+  }
+
+  export class OIDCProviderError extends Error {
+    error: string;
+    error_description?: string;
+    status: number;
+    statusCode: number;
+    expose: boolean;
+  }
+
+  export namespace errors {
+    class AccessDenied extends OIDCProviderError {
+      constructor(description?: string);
+    }
+    class InvalidTarget extends OIDCProviderError {
+      constructor(description?: string);
+    }
+    class SessionNotFound extends OIDCProviderError {
+      constructor(description?: string);
+    }
+  }
+}
