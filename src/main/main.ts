@@ -1,4 +1,5 @@
-import { app, BrowserWindow, shell } from 'electron';
+import type { BrowserWindow} from 'electron';
+import { app, shell } from 'electron';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, AuthState } from '../shared/auth-state.js';
