@@ -1,4 +1,4 @@
-import type { BrowserWindow} from 'electron';
+import type { BrowserWindow } from 'electron';
 import { app, shell } from 'electron';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,9 @@ import { createAuthService, type AuthService } from './auth/auth-service.js';
 import { loadConfig, withDotEnv, type AuthConfig } from './auth/config.js';
 import { isAllowedExternalUrl } from './auth/external-url.js';
 import { consoleLogger } from './auth/logger.js';
+import { createDirectoryLock } from './auth/refresh-lock.js';
+import { loadKeytar } from './auth/secret-store.js';
+import { createKeychainTokenStore, type TokenStore } from './auth/token-store.js';
 import { handle, send } from './ipc-main.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 
@@ -46,6 +49,8 @@ async function start(): Promise<void> {
     ? createAuthService({
         config,
         logger,
+        ...keychainFor(config),
+        refreshLock: createDirectoryLock(app.getPath('userData')),
         appName: 'Desktop Login',
         // Checklist #6: only the configured issuer's sign-in pages reach the system browser.
         openBrowser: async (url) => {
@@ -85,14 +90,41 @@ async function start(): Promise<void> {
       return failure(error);
     }
   });
-  handle(AUTH_CHANNELS.logout, isTrustedSender, () =>
-    failure(new AuthError('not_signed_in', 'Logout is not available yet.')),
-  );
-  handle(AUTH_CHANNELS.callApi, isTrustedSender, () =>
-    failure(new AuthError('not_signed_in', 'Sign in to call the API.')),
-  );
+  handle(AUTH_CHANNELS.logout, isTrustedSender, async () => {
+    if (!service) return failure(configError);
+    return { ok: true, value: await service.logout() };
+  });
+  handle(AUTH_CHANNELS.callApi, isTrustedSender, async () => {
+    if (!service) return failure(configError);
+    try {
+      return { ok: true, value: await service.callApi(DEMO_API_PATH) };
+    } catch (error) {
+      return failure(error);
+    }
+  });
 
-  app.on('before-quit', () => void service?.dispose());
+  // Let a refresh in flight land in the keychain before quitting, so no rotated token is lost.
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed || !service) return;
+    event.preventDefault();
+    disposed = true;
+    void service.dispose().finally(() => app.quit());
+  });
+  // Restoring reads only the keychain: the profile shows at once, refresh happens in the background.
+  await service?.restore();
+}
+
+/** The path the "Call API" button calls under API_BASE_URL. */
+const DEMO_API_PATH = 'private';
+
+function keychainFor(config: AuthConfig): { tokenStore?: TokenStore } {
+  try {
+    return { tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService) };
+  } catch {
+    logger.warn('the system keychain could not be loaded; sessions will not be remembered');
+    return {};
+  }
 }
 
 function failure(error: unknown): IpcResult<never> {

@@ -226,7 +226,7 @@ describe('signing in through the system browser', () => {
   });
 
   test('a login nobody finishes times out and frees the port', async () => {
-    const { service, opener } = setup(async () => undefined, { LOGIN_TIMEOUT_SECONDS: '1' });
+    const { service, opener } = setup(() => Promise.resolve(), { LOGIN_TIMEOUT_SECONDS: '1' });
     const final = await service.login();
     assert.equal(final.status, 'error');
     assert.equal(final.status === 'error' && final.error.code, 'login_timeout');

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium plays the person's system browser; nothing is ever downloaded. */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -15,8 +15,8 @@ const CHROMIUM_ARGS = [
 /** A real browser the tests hand authorization URLs to, like `shell.openExternal` would. */
 export interface SystemBrowser {
   readonly browser: Browser;
-  /** Opens `url` in a fresh profile (no cookies from earlier tests) and returns the tab. */
-  open(url: string): Promise<Page>;
+  /** A fresh browser profile (its own cookies), like one person's browser. */
+  newProfile(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -25,12 +25,7 @@ export async function launchSystemBrowser(): Promise<SystemBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   return {
     browser,
-    async open(url) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(url);
-      return page;
-    },
+    newProfile: () => browser.newContext(),
     close: () => browser.close(),
   };
 }
@@ -42,12 +37,15 @@ export async function launchSystemBrowser(): Promise<SystemBrowser> {
 export function browserOpener(
   system: SystemBrowser,
   act: (page: Page, url: URL) => Promise<void>,
+  /** The person's browser profile; by default a fresh one, so the provider has no session yet. */
+  profile?: Promise<BrowserContext>,
 ): {
   openBrowser: (url: string) => Promise<void>;
   readonly urls: URL[];
   readonly pages: Page[];
   settled(): Promise<void>;
 } {
+  let context = profile;
   const urls: URL[] = [];
   const pages: Page[] = [];
   const actions: Promise<void>[] = [];
@@ -56,7 +54,9 @@ export function browserOpener(
     pages,
     async openBrowser(url: string) {
       urls.push(new URL(url));
-      const page = await system.open(url);
+      context ??= system.newProfile();
+      const page = await (await context).newPage();
+      await page.goto(url);
       pages.push(page);
       // The person acts after the app has moved on to waiting, as in real life.
       actions.push(act(page, new URL(url)).catch(() => undefined));

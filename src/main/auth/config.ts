@@ -11,6 +11,10 @@ export interface AuthConfig {
   readonly scope: string;
   readonly callback: CallbackSettings;
   readonly loginTimeoutMs: number;
+  /** Refresh the access token this long before it expires. */
+  readonly refreshSkewMs: number;
+  /** Base URL of the API the app calls with the access token (the demo provider serves one). */
+  readonly apiBaseUrl?: URL;
   /** True when the issuer is the local demo identity provider on loopback. */
   readonly demo: boolean;
   /** Keychain service name: one per app and tenant, so two tenants never share entries. */
@@ -119,7 +123,23 @@ export function loadConfig(env: AuthEnv): AuthConfig {
   }
 
   const callback = parseCallback(value('AUTH0_CALLBACK_URL'), value('AUTH0_CALLBACK_PORTS'), demo, problems);
-  const loginTimeoutMs = parseTimeout(value('LOGIN_TIMEOUT_SECONDS'), problems);
+  const loginTimeoutMs = parseSeconds(
+    'LOGIN_TIMEOUT_SECONDS',
+    value('LOGIN_TIMEOUT_SECONDS'),
+    DEFAULT_TIMEOUT_SECONDS,
+    1,
+    3600,
+    problems,
+  );
+  const refreshSkewMs = parseSeconds(
+    'TOKEN_REFRESH_SKEW_SECONDS',
+    value('TOKEN_REFRESH_SKEW_SECONDS'),
+    60,
+    0,
+    3600,
+    problems,
+  );
+  const apiBaseUrl = parseApiBaseUrl(value('API_BASE_URL'), demo ? issuer : undefined, problems);
 
   const keychainService = value('KEYCHAIN_SERVICE') ?? DEFAULT_KEYCHAIN_SERVICE;
   if (keychainService.length > 100) problems.push('KEYCHAIN_SERVICE must be at most 100 characters.');
@@ -137,6 +157,8 @@ export function loadConfig(env: AuthEnv): AuthConfig {
     scope,
     callback,
     loginTimeoutMs,
+    refreshSkewMs,
+    ...(apiBaseUrl !== undefined ? { apiBaseUrl } : {}),
     demo,
     keychainService: `${keychainService} (${issuer.host})`,
   };
@@ -238,14 +260,46 @@ function parseCallback(
   return { host: '127.0.0.1', path: url.pathname, ports };
 }
 
-function parseTimeout(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
+function parseSeconds(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  if (raw === undefined) return fallback * 1000;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
-    problems.push(`LOGIN_TIMEOUT_SECONDS must be a number of seconds from 1 to 3600 (it is "${raw}").`);
-    return DEFAULT_TIMEOUT_SECONDS * 1000;
+  if (!Number.isFinite(seconds) || seconds < min || seconds > max) {
+    problems.push(`${name} must be a number of seconds from ${min} to ${max} (it is "${raw}").`);
+    return fallback * 1000;
   }
   return Math.round(seconds * 1000);
+}
+
+function parseApiBaseUrl(raw: string | undefined, demoIssuer: URL | undefined, problems: string[]): URL | undefined {
+  // The demo provider serves its protected demo API under /api/.
+  if (raw === undefined) return demoIssuer ? new URL('api/', demoIssuer) : undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`API_BASE_URL "${raw}" is not a URL.`);
+    return undefined;
+  }
+  const loopback = url.protocol === 'http:' && url.hostname === '127.0.0.1';
+  if (url.protocol !== 'https:' && !loopback) {
+    problems.push(
+      'API_BASE_URL must use https:// (access tokens are never sent over plain http, except to 127.0.0.1).',
+    );
+    return undefined;
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    problems.push('API_BASE_URL must not contain a user name, query or fragment.');
+    return undefined;
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
 }
 
 /** The redirect URI for a bound port: the IP literal, never `localhost` (RFC 8252 §7.3). */

@@ -47,7 +47,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   if (options.signal?.aborted) throw cancelled();
 
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 30_000, headersTimeout: 10_000 });
-  const { port, host } = await bind(server, options.settings.ports, logger);
+  const { port, host } = await bindLoopback(server, options.settings.ports, logger);
   if (options.signal?.aborted) {
     // Cancelled while binding: the abort listener below would never fire for it.
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -166,7 +166,12 @@ function cancelled(): AuthError {
   return new AuthError('login_cancelled', 'Sign-in was cancelled. Press Login to start again.');
 }
 
-async function bind(server: Server, ports: readonly number[], logger: Logger): Promise<{ port: number; host: string }> {
+/** Binds `server` to the first free port of `ports` on the loopback IP literal; the port is read from the socket. */
+export async function bindLoopback(
+  server: Server,
+  ports: readonly number[],
+  logger: Logger,
+): Promise<{ port: number; host: string }> {
   const busy: number[] = [];
   for (const port of ports) {
     // RFC 8252 §7.3 asks for the IPv4 literal, and [::1] only where IPv4 loopback is missing.
@@ -218,7 +223,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function respondPage(response: ServerResponse, status: number, outcome: BrowserPageOutcome, appName: string): void {
+/** Writes one of the small browser pages with the loopback security headers. */
+export function respondPage(
+  response: ServerResponse,
+  status: number,
+  outcome: BrowserPageOutcome,
+  appName: string,
+): void {
   if (response.headersSent) return;
   const body = renderBrowserPage(outcome, appName);
   response.writeHead(status, {

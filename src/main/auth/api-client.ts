@@ -1,0 +1,67 @@
+import type { ApiCallResult } from '../../shared/ipc-contract.js';
+import { AuthError } from './auth-error.js';
+import type { SessionKeeper } from './session-keeper.js';
+
+/** A relative API path: letters, digits and `-._~/`, no `..`, no scheme, no query tricks. */
+const API_PATH = /^(?!.*\.\.)(?!\/\/)[A-Za-z0-9\-._~/]{1,200}$/;
+const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Calls the configured API with the session's access token. The token stays in the main
+ * process; the caller gets the status and the JSON body only.
+ */
+export async function callApi(
+  deps: { readonly keeper: SessionKeeper; readonly apiBaseUrl: URL | undefined; readonly fetch?: typeof fetch },
+  path: string,
+): Promise<ApiCallResult> {
+  if (deps.apiBaseUrl === undefined) {
+    throw new AuthError('api_error', 'No API is configured. Set API_BASE_URL to the base URL of your API.');
+  }
+  if (!API_PATH.test(path)) throw new AuthError('api_error', 'That API path is not allowed.');
+  const url = new URL(path.replace(/^\/+/, ''), deps.apiBaseUrl);
+  // The token only ever goes to the configured API, never to a URL a path could smuggle in.
+  if (!url.href.startsWith(deps.apiBaseUrl.href)) throw new AuthError('api_error', 'That API path is not allowed.');
+
+  const doFetch = deps.fetch ?? fetch;
+  const send = async (token: string): Promise<Response> => {
+    try {
+      return await doFetch(url, {
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new AuthError('api_error', 'The API could not be reached. Check your connection and try again.', {
+        cause: error,
+      });
+    }
+  };
+
+  let response = await send(await deps.keeper.getAccessToken());
+  if (response.status === 401) {
+    // The token may have been revoked or rotated elsewhere: renew once and retry once.
+    await response.body?.cancel();
+    response = await send((await deps.keeper.refresh()).tokens.accessToken);
+  }
+  const text = await response.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AuthError('api_error', 'The API answer was too large.');
+  let body: unknown = text;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON: show the text as is.
+  }
+  if (!response.ok) {
+    throw new AuthError('api_error', `The API answered ${response.status}${describeApiError(body)}.`);
+  }
+  return { status: response.status, body };
+}
+
+function describeApiError(body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const record = body as Record<string, unknown>;
+    const detail = record['error_description'] ?? record['message'] ?? record['error'];
+    if (typeof detail === 'string') return `: ${detail.slice(0, 200)}`;
+  }
+  return '';
+}

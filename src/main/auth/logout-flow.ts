@@ -1,0 +1,109 @@
+import * as client from 'openid-client';
+import { AuthError } from './auth-error.js';
+import type { AuthConfig } from './config.js';
+import { isAllowedExternalUrl } from './external-url.js';
+import type { Logger } from './logger.js';
+import type { DiscoveryCache } from './oidc-discovery.js';
+import { mapProviderError } from './provider-errors.js';
+import type { SessionKeeper } from './session-keeper.js';
+import { startSignedOutPage, type SignedOutPage } from './signed-out-page.js';
+
+/** What logout managed to do; local sign-out always happens. */
+export interface LogoutOutcome {
+  readonly keychainCleared: boolean;
+  /** False when the provider could not be reached: the browser session may still be active. */
+  readonly providerSessionEnded: boolean;
+  readonly signedOutPage?: SignedOutPage;
+}
+
+/** Collaborators of logout. */
+export interface LogoutDeps {
+  readonly config: AuthConfig;
+  readonly discovery: DiscoveryCache;
+  readonly keeper: SessionKeeper;
+  readonly openBrowser: (url: string) => Promise<void>;
+  readonly logger: Logger;
+  readonly appName: string;
+  readonly signedOutPageTimeoutMs?: number;
+}
+
+/**
+ * Ends the session everywhere: local state and keychain first (nothing may stop that), then
+ * the refresh token is revoked and the provider's browser session ended.
+ */
+export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
+  const { config, logger } = deps;
+  const { session, keychainCleared } = await deps.keeper.end();
+  if (!session) return { keychainCleared, providerSessionEnded: true };
+
+  let oidc: client.Configuration;
+  try {
+    oidc = await deps.discovery.get();
+  } catch {
+    logger.warn('logout: the identity provider could not be reached');
+    return { keychainCleared, providerSessionEnded: false };
+  }
+
+  const refreshToken = session.tokens.refreshToken;
+  if (refreshToken !== undefined && oidc.serverMetadata().revocation_endpoint !== undefined) {
+    try {
+      await client.tokenRevocation(oidc, refreshToken, { token_type_hint: 'refresh_token' });
+    } catch (error) {
+      const mapped = mapProviderError(error, 'revocation');
+      logger.warn(`logout: the refresh token could not be revoked (${mapped.code})`);
+      // Offline: the browser could not reach the provider either, so do not open it.
+      if (mapped.code === 'provider_unreachable') return { keychainCleared, providerSessionEnded: false };
+    }
+  }
+
+  let page: SignedOutPage | undefined;
+  try {
+    page = await startSignedOutPage({
+      settings: config.callback,
+      timeoutMs: deps.signedOutPageTimeoutMs ?? 120_000,
+      appName: deps.appName,
+      logger,
+    });
+  } catch {
+    logger.warn('logout: no loopback port for the signed-out page; the provider will show its own page');
+  }
+  const url = logoutUrl(oidc, config, session.tokens.idToken, page?.url);
+  if (!isAllowedExternalUrl(url, config)) {
+    page?.close();
+    throw new AuthError(
+      'untrusted_endpoint',
+      'The provider’s logout page is not on the configured domain; it was not opened.',
+    );
+  }
+  try {
+    await deps.openBrowser(url.href);
+  } catch {
+    page?.close();
+    logger.warn('logout: the system browser could not be opened');
+    return { keychainCleared, providerSessionEnded: false };
+  }
+  logger.info('signed out');
+  return { keychainCleared, providerSessionEnded: true, ...(page ? { signedOutPage: page } : {}) };
+}
+
+/**
+ * The OIDC end_session_endpoint with id_token_hint when discovery lists it (Auth0 lists it only
+ * when the tenant turns it on), otherwise Auth0's own `/v2/logout?client_id&returnTo`.
+ */
+export function logoutUrl(
+  oidc: client.Configuration,
+  config: AuthConfig,
+  idToken: string | undefined,
+  returnTo: string | undefined,
+): URL {
+  if (oidc.serverMetadata().end_session_endpoint !== undefined) {
+    const parameters: Record<string, string> = { client_id: config.clientId };
+    if (idToken !== undefined) parameters['id_token_hint'] = idToken;
+    if (returnTo !== undefined) parameters['post_logout_redirect_uri'] = returnTo;
+    return client.buildEndSessionUrl(oidc, parameters);
+  }
+  const url = new URL('/v2/logout', config.issuer);
+  url.searchParams.set('client_id', config.clientId);
+  if (returnTo !== undefined) url.searchParams.set('returnTo', returnTo);
+  return url;
+}
