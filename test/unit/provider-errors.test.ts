@@ -97,6 +97,26 @@ describe('mapProviderError', () => {
     assert.match(down.message, /HTTP 503/);
   });
 
+  test('a 5xx as openid-client really reports it (not conform, Response as cause) is provider_unreachable at every stage', () => {
+    // oauth4webapi parses error bodies of 4xx answers only, so a 5xx never becomes a ResponseBodyError.
+    for (const stage of ['discovery', 'token', 'refresh', 'userinfo', 'revocation'] as const) {
+      const error = clientError(
+        'unexpected HTTP response status code',
+        'OAUTH_RESPONSE_IS_NOT_CONFORM',
+        new Response('upstream timeout', { status: 503 }),
+      );
+      const mapped = mapProviderError(error, stage);
+      assert.equal(mapped.code, 'provider_unreachable', stage);
+      assert.match(mapped.message, /had a problem \(HTTP 503\)/);
+    }
+    const wrongDocument = clientError(
+      'unexpected HTTP response status code',
+      'OAUTH_RESPONSE_IS_NOT_CONFORM',
+      new Response('not found', { status: 404 }),
+    );
+    assert.equal(mapProviderError(wrongDocument, 'discovery').code, 'discovery_invalid');
+  });
+
   test('AuthorizationResponseError is provider_error', () => {
     const error = new client.AuthorizationResponseError('authorization response error', {
       cause: new URLSearchParams({ error: 'access_denied' }),

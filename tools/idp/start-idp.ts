@@ -17,6 +17,7 @@ import { assertUsableKeys, generateSigningKey, toPublicJwks } from './signing-ke
 import { TEST_USERS, findUserBySub } from './test-users.js';
 import type { TestUser } from './test-users.js';
 
+export { MemoryStore } from './memory-store.js';
 export { generateSigningKey } from './signing-keys.js';
 export { DEMO_PASSWORD, TEST_USERS } from './test-users.js';
 export type { TestUser } from './test-users.js';
@@ -36,6 +37,14 @@ export interface IdpOptions {
   logoutPaths?: string[];
   /** False hides end_session_endpoint from discovery, like a tenant without that discovery setting. Default true. */
   endSessionInDiscovery?: boolean;
+  /**
+   * How the client authenticates at the token endpoint. 'client_secret_post' makes it a
+   * confidential client, like an Auth0 Regular Web Application: its random secret is never
+   * handed out, so a public client's token requests fail with invalid_client. Default 'none'.
+   */
+  tokenEndpointAuthMethod?: 'none' | 'client_secret_post';
+  /** The client's allowed grants, like Auth0's Advanced > Grant Types. Default both. */
+  grantTypes?: Array<'authorization_code' | 'refresh_token'>;
   /** Default 600. */
   accessTokenTtlSeconds?: number;
   /** Default 3600. */
@@ -44,6 +53,11 @@ export interface IdpOptions {
   refreshTokenTtlSeconds?: number;
   /** Private RS256 JWKs with kids; the first signs. Default: one fresh key per start. */
   keys?: JWK[];
+  /**
+   * Where grants, tokens and sessions live. Pass the same store to a restarted provider (same
+   * port) to model an outage or a key rotation: its refresh tokens stay valid. Default: a new one.
+   */
+  store?: MemoryStore;
 }
 
 /** A started provider and the handles tests use to inspect and break it. */
@@ -89,6 +103,9 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const accessTokenTtl = checkSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds ?? 600);
   const idTokenTtl = checkSeconds('idTokenTtlSeconds', options.idTokenTtlSeconds ?? 3600);
   const refreshTokenTtl = checkSeconds('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 86400);
+  const grantTypes = options.grantTypes ?? ['authorization_code', 'refresh_token'];
+  if (!grantTypes.includes('authorization_code'))
+    throw new TypeError('grantTypes must include authorization_code (the only response type is code)');
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError('port must be an integer from 0 to 65535');
@@ -115,7 +132,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const origin = `http://127.0.0.1:${boundPort}`;
   const issuer = `${origin}/`;
 
-  const store = new MemoryStore();
+  const store = options.store ?? new MemoryStore();
   const closing = new AbortController();
   const sessionCookie: CookieOptions = { httpOnly: true, sameSite: 'lax' };
 
@@ -126,8 +143,10 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
         client_id: clientId,
         client_name: CLIENT_NAME,
         application_type: 'native',
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
+        ...(options.tokenEndpointAuthMethod === 'client_secret_post'
+          ? { token_endpoint_auth_method: 'client_secret_post', client_secret: randomBytes(32).toString('base64url') }
+          : { token_endpoint_auth_method: 'none' }),
+        grant_types: [...grantTypes],
         response_types: ['code'],
         redirect_uris: loopbackUris(callbackPaths),
         post_logout_redirect_uris: loopbackUris(logoutPaths),

@@ -1,3 +1,4 @@
+import * as client from 'openid-client';
 import type { AuthState, LoginStep, Persistence } from '../../shared/auth-state.js';
 import type { ApiCallResult } from '../../shared/ipc-contract.js';
 import { callApi } from './api-client.js';
@@ -6,7 +7,7 @@ import type { AuthConfig } from './config.js';
 import { runLogin, type LoginOptions } from './login-flow.js';
 import { silentLogger, type Logger } from './logger.js';
 import { runLogout } from './logout-flow.js';
-import { createDiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
+import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
 import { processLocalLock, type RefreshLock } from './refresh-lock.js';
 import { createSessionKeeper, type SessionEvent } from './session-keeper.js';
 import type { SignedOutPage } from './signed-out-page.js';
@@ -60,7 +61,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const appName = deps.appName ?? 'Desktop Login';
-  const discovery = createDiscoveryCache(config, deps.network);
+  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, deps.network));
   const listeners = new Set<(state: AuthState) => void>();
   let state: AuthState = { status: 'signed-out' };
   let inFlight: { promise: Promise<AuthState>; controller: AbortController; url?: string } | undefined;
@@ -266,5 +267,28 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       signedOutPage?.close();
       await keeper.dispose();
     },
+  };
+}
+
+/** How long oauth4webapi keeps trusting its JWKS copy before it refetches on an unknown `kid`. */
+const JWKS_REFETCH_GUARD_SECONDS = 60;
+
+/**
+ * oauth4webapi refetches the JWKS for an unknown `kid` only once its copy is a minute old (a
+ * guard against kid probing). A key rotated within that minute would make the next ID token
+ * unverifiable, and a refresh lost that way takes the rotated refresh token with it, ending the
+ * session. So during that minute callers get a freshly discovered configuration, which fetches
+ * the JWKS when it first verifies a token; afterwards the cached one, which refetches by itself.
+ */
+function rediscoverWhileKeysAreNew(cache: DiscoveryCache): DiscoveryCache {
+  return {
+    async get() {
+      const current = await cache.get();
+      const fetchedAt = client.getJwksCache(current)?.uat;
+      if (fetchedAt === undefined || Date.now() / 1000 - fetchedAt >= JWKS_REFETCH_GUARD_SECONDS) return current;
+      cache.clear();
+      return cache.get();
+    },
+    clear: () => cache.clear(),
   };
 }

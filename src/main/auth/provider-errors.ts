@@ -49,6 +49,16 @@ export function mapProviderError(error: unknown, stage: ProviderStage): AuthErro
       { cause: error },
     );
   }
+  // oauth4webapi parses error bodies of 4xx answers only; a 5xx arrives as "not conform" with
+  // the Response as cause. It is an outage (retry later), not a wrong AUTH0_DOMAIN.
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && cause instanceof Response && cause.status >= 500) {
+    return new AuthError(
+      'provider_unreachable',
+      `The identity provider had a problem (HTTP ${cause.status}). Try again in a moment.`,
+      { cause: error },
+    );
+  }
   if (typeof code === 'string' && (code === 'OAUTH_RESPONSE_IS_NOT_JSON' || code === 'OAUTH_RESPONSE_IS_NOT_CONFORM')) {
     if (stage === 'discovery') {
       return new AuthError(

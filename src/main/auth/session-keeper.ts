@@ -61,6 +61,12 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
   let timer: NodeJS.Timeout | undefined;
   let retryIndex = 0;
   let disposed = false;
+  /**
+   * Refresh tokens this instance has redeemed. A keychain copy holding one of them is older than
+   * the session in memory (its save failed while the keychain was locked), not newer from another
+   * instance; adopting it would replay a spent token, and reuse detection revokes the session.
+   */
+  const redeemed = new Set<string>();
 
   const isFresh = (candidate: StoredSession): boolean => candidate.tokens.expiresAt - deps.refreshSkewMs > now();
 
@@ -120,7 +126,8 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
       const stored = await deps.store?.load();
       let base = session ?? before;
       if (stored?.kind === 'found' && stored.session.profile.sub === base.profile.sub) {
-        if (stored.session.tokens.refreshToken !== base.tokens.refreshToken) {
+        const storedToken = stored.session.tokens.refreshToken;
+        if (storedToken !== base.tokens.refreshToken && (storedToken === undefined || !redeemed.has(storedToken))) {
           base = stored.session;
           session = base;
           if (isFresh(base)) {
@@ -156,6 +163,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
         tokens: tokenSetFromResponse(response, now(), base.tokens, config.audience),
         profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
       };
+      redeemed.add(refreshToken);
       // The rotated refresh token is saved before the new access token is handed out
       // (RFC 9700 §4.14.2): losing it would sign the person out on the next start.
       persistence = await save(next);
@@ -226,6 +234,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
       await inFlight?.catch(() => undefined);
       const ended = session;
       session = undefined;
+      redeemed.clear();
       clearTimeout(timer);
       let keychainCleared = true;
       try {

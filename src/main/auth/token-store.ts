@@ -50,6 +50,9 @@ interface Meta {
  */
 export function createKeychainTokenStore(secrets: SecretStore, service: string): TokenStore {
   const chunkAccount = (gen: string, index: number): string => `${META_ACCOUNT}.${gen}.${index}`;
+  // Removing the previous generation is not on the person's path: it runs after the save
+  // returns, and the next save or clear waits for it.
+  let cleanup: Promise<void> = Promise.resolve();
 
   const removeStale = async (keepGen: string | undefined): Promise<void> => {
     const entries = await secrets.findCredentials(service);
@@ -72,6 +75,7 @@ export function createKeychainTokenStore(secrets: SecretStore, service: string):
 
   return {
     async load() {
+      await cleanup;
       let metaText: string | null;
       try {
         metaText = await secrets.getPassword(service, META_ACCOUNT);
@@ -99,6 +103,7 @@ export function createKeychainTokenStore(secrets: SecretStore, service: string):
     },
 
     async save(session) {
+      await cleanup;
       const payload = Buffer.from(JSON.stringify({ v: FORMAT_VERSION, ...session }), 'utf8').toString('base64url');
       const chunks = Math.ceil(payload.length / CHUNK_SIZE);
       if (chunks > MAX_CHUNKS)
@@ -117,14 +122,15 @@ export function createKeychainTokenStore(secrets: SecretStore, service: string):
       } catch (error) {
         throw keychainError(error);
       }
-      try {
-        await removeStale(gen);
-      } catch {
-        // Old chunks are unreachable without their meta; a later save removes them.
-      }
+      cleanup = cleanup.then(() =>
+        removeStale(gen).catch(() => {
+          // Old chunks are unreachable without their meta; a later save removes them.
+        }),
+      );
     },
 
     async clear() {
+      await cleanup;
       try {
         await secrets.deletePassword(service, META_ACCOUNT);
         await removeStale(undefined);
