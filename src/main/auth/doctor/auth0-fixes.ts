@@ -1,0 +1,51 @@
+import type { AuthConfig } from '../config.js';
+
+/** Where things live in the Auth0 dashboard; one place, so every check names them the same way. */
+const APP = 'Auth0 dashboard > Applications > Applications > (your app)';
+
+/** The fix texts the checks share: which dashboard field, which value. */
+export const AUTH0_FIX = {
+  /** A Native application: a public client with PKCE, never a secret (RFC 8252 §8.4). */
+  nativeApp: [
+    `${APP} > Settings > Application Properties > Application Type: Native.`,
+    `${APP} > Credentials > Authentication Method (older dashboards: Settings > Token Endpoint Authentication Method): None.`,
+    `${APP} > Settings > Advanced Settings > Grant Types: Authorization Code and Refresh Token on. Save, and keep no client secret in the app.`,
+  ].join('\n'),
+
+  grantTypes: `${APP} > Settings > Advanced Settings > Grant Types: turn on Authorization Code and Refresh Token, then Save.`,
+
+  clientId(config: AuthConfig): string {
+    return `AUTH0_CLIENT_ID does not match an application in ${config.issuer.host}: copy the Client ID from ${APP} > Settings > Basic Information (a Native application) into AUTH0_CLIENT_ID.`;
+  },
+
+  callbackUrls(uris: readonly string[]): string {
+    const list = uris.join(', ');
+    return `Add ${list} to Allowed Callback URLs (${APP} > Settings > Application URIs), exactly as written, port included (Auth0 matches the port), then Save.`;
+  },
+
+  audience(config: AuthConfig): string {
+    return `AUTH0_AUDIENCE "${config.audience ?? ''}" is not an API of this tenant: copy the Identifier from Auth0 dashboard > Applications > APIs > (your API) > Settings into AUTH0_AUDIENCE, or leave AUTH0_AUDIENCE empty.`;
+  },
+
+  offlineAccess: 'Add offline_access to AUTH0_SCOPE (the default is "openid profile email offline_access").',
+
+  allowOfflineAccess:
+    'Auth0 dashboard > Applications > APIs > (your API) > Settings > Access Settings > Allow Offline Access: on',
+
+  /** The fix for an error the provider returned to an authorization request. */
+  forAuthorizationError(config: AuthConfig, error: string, description: string): string {
+    const said = `${error} ${description}`;
+    if (/service not found|audience|invalid_target/i.test(said)) return AUTH0_FIX.audience(config);
+    if (error === 'invalid_scope' || /scope/i.test(description)) {
+      return `Set AUTH0_SCOPE to scopes the tenant knows; the default "openid profile email offline_access" works with every Auth0 tenant.`;
+    }
+    if (/code_challenge|pkce/i.test(description)) {
+      return 'The provider refuses PKCE S256, which the app always uses; check that AUTH0_DOMAIN names your Auth0 tenant.';
+    }
+    if (error === 'unauthorized_client' || /grant type|not allowed/i.test(description)) return AUTH0_FIX.nativeApp;
+    if (error === 'access_denied') {
+      return 'An Auth0 Action or rule denied the request: see Auth0 dashboard > Monitoring > Logs for the reason.';
+    }
+    return `See Auth0 dashboard > Monitoring > Logs for "${error}"; the application must be Native:\n${AUTH0_FIX.nativeApp}`;
+  },
+} as const;

@@ -1,0 +1,157 @@
+import type * as client from 'openid-client';
+import { isAuthError } from '../auth-error.js';
+import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config.js';
+import { createDiscoveryCache } from '../oidc-discovery.js';
+import { result, skipped, type CheckResult } from './check-result.js';
+import { findCause, networkReason } from './error-causes.js';
+
+/** The discovery checks, and the provider configuration the later checks talk to. */
+export interface DiscoveryOutcome {
+  readonly checks: readonly CheckResult[];
+  readonly oidc?: client.Configuration;
+  /** Why the later checks cannot run, when `oidc` is missing. */
+  readonly blocked?: string;
+}
+
+/** Auth0's tenant setting that adds end_session_endpoint to discovery. */
+export const END_SESSION_DISCOVERY_SETTING =
+  'Auth0 dashboard > Settings (tenant) > Advanced > Login and Logout > turn on "RP-Initiated Logout End Session Endpoint Discovery" (OIDC Logout)';
+
+/**
+ * Loads discovery through the app's own cache, which already refuses endpoints on another
+ * origin and a mismatching issuer, then inspects what the app relies on.
+ */
+export async function checkDiscovery(
+  config: AuthConfig,
+  network: { fetch?: typeof fetch; timeoutMs: number },
+): Promise<DiscoveryOutcome> {
+  const discoveryUrl = new URL('.well-known/openid-configuration', config.issuer).href;
+  const domainFix = config.demo
+    ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at it, or set AUTH0_DOMAIN to your tenant.`
+    : 'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.';
+  const later = (because: string): CheckResult[] => [skipped('pkce', because), skipped('logout-endpoints', because)];
+
+  let oidc: client.Configuration;
+  try {
+    oidc = await createDiscoveryCache(config, {
+      ...(network.fetch ? { fetch: network.fetch } : {}),
+      timeoutSeconds: network.timeoutMs / 1000,
+    }).get();
+  } catch (error) {
+    const issuerMismatch = findCause(
+      error,
+      (cause): cause is { attribute: 'issuer'; body?: { issuer?: unknown } } =>
+        typeof cause === 'object' && cause !== null && 'attribute' in cause && cause.attribute === 'issuer',
+    );
+    if (issuerMismatch) {
+      const stated = String(issuerMismatch.body?.issuer);
+      return {
+        checks: [
+          result('discovery', 'pass', `${discoveryUrl} answered.`),
+          result(
+            'issuer',
+            'fail',
+            `Discovery states the issuer ${stated}, but AUTH0_DOMAIN gives ${config.issuer.href}; the app only trusts an exact match (OIDC Discovery §4.3).`,
+            config.demo
+              ? `Point DESKTOP_LOGIN_DEMO_ISSUER at the provider's own issuer, ${stated}.`
+              : `Set AUTH0_DOMAIN to your tenant's Domain exactly as shown in Auth0 dashboard > Applications > Applications > (your app) > Settings (if ${hostOf(stated)} is your tenant, use that).`,
+          ),
+          ...later('the issuer does not match'),
+        ],
+        blocked: 'the issuer does not match',
+      };
+    }
+    const code = isAuthError(error) ? error.code : 'unexpected';
+    if (code === 'provider_unreachable') {
+      return {
+        checks: [
+          result('discovery', 'fail', reachFailure(discoveryUrl, networkReason(error), network.timeoutMs), domainFix),
+          skipped('issuer', 'discovery could not be loaded'),
+          ...later('discovery could not be loaded'),
+        ],
+        blocked: 'discovery could not be loaded',
+      };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      checks: [
+        result('discovery', 'fail', `${discoveryUrl} answered, but the app cannot use it: ${message}`, domainFix),
+        skipped('issuer', 'discovery could not be used'),
+        ...later('discovery could not be used'),
+      ],
+      blocked: 'discovery could not be used',
+    };
+  }
+
+  const metadata = oidc.serverMetadata();
+  return {
+    oidc,
+    checks: [
+      result('discovery', 'pass', `${discoveryUrl} answered within ${formatSeconds(network.timeoutMs)}.`),
+      result('issuer', 'pass', `Discovery states the issuer ${metadata.issuer}, as configured.`),
+      checkPkce(metadata),
+      checkLogoutEndpoints(metadata),
+    ],
+  };
+}
+
+function checkPkce(metadata: client.ServerMetadata): CheckResult {
+  const methods = metadata.code_challenge_methods_supported;
+  if (methods === undefined) {
+    // RFC 8414 §2: absent means "not advertised", which is not the same as "not supported".
+    return result(
+      'pkce',
+      'warn',
+      'Discovery does not list code_challenge_methods_supported, so S256 support cannot be confirmed; the app always sends S256 (RFC 7636).',
+      'If sign-in fails with an invalid_request about code_challenge, the provider does not support PKCE S256; Auth0 tenants always do, so check AUTH0_DOMAIN.',
+    );
+  }
+  if (!methods.includes('S256')) {
+    return result(
+      'pkce',
+      'fail',
+      `Discovery lists code_challenge_methods_supported ${JSON.stringify(methods)}, without S256; the app sends only S256 (RFC 7636, RFC 9700 §2.1.1) and will be refused.`,
+      'Use a provider that supports PKCE with S256; every Auth0 tenant does, so check that AUTH0_DOMAIN names your Auth0 tenant.',
+    );
+  }
+  return result('pkce', 'pass', 'Discovery lists S256 in code_challenge_methods_supported.');
+}
+
+function checkLogoutEndpoints(metadata: client.ServerMetadata): CheckResult {
+  const missing: string[] = [];
+  const fixes: string[] = [];
+  if (metadata.revocation_endpoint === undefined) {
+    missing.push('revocation_endpoint: logout cannot revoke the refresh token, it is only deleted from this computer');
+    fixes.push(
+      'Auth0 tenants publish /oauth/revoke; if AUTH0_DOMAIN is right, nothing in the dashboard turns it off, so check for a proxy rewriting discovery.',
+    );
+  }
+  if (metadata.end_session_endpoint === undefined) {
+    missing.push(
+      "end_session_endpoint: logout falls back to Auth0's /v2/logout instead of OIDC RP-Initiated Logout with the ID token",
+    );
+    fixes.push(END_SESSION_DISCOVERY_SETTING);
+  }
+  if (missing.length === 0) {
+    return result('logout-endpoints', 'pass', 'Discovery lists revocation_endpoint and end_session_endpoint.');
+  }
+  return result('logout-endpoints', 'warn', `Discovery has no ${missing.join('; no ')}.`, fixes.join('\n'));
+}
+
+function reachFailure(url: string, reason: string, timeoutMs: number): string {
+  return reason === 'timed out' || reason === 'no answer'
+    ? `${url} did not answer within ${formatSeconds(timeoutMs)}.`
+    : `${url} could not be reached (${reason}).`;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
