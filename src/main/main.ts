@@ -1,20 +1,23 @@
-import type { BrowserWindow } from 'electron';
-import { app, shell } from 'electron';
-import { dirname, resolve } from 'node:path';
+import { app, clipboard, shell, type BrowserWindow } from 'electron';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo, AuthState } from '../shared/auth-state.js';
-import { AUTH_CHANNELS, type IpcResult } from '../shared/ipc-contract.js';
+import type { AppInfo } from '../shared/auth-state.js';
+import { AUTH_CHANNELS } from '../shared/ipc-contract.js';
 import { AuthError } from './auth/auth-error.js';
 import { createAuthService, type AuthService } from './auth/auth-service.js';
-import { loadConfig, withDotEnv, type AuthConfig } from './auth/config.js';
+import { BAKED_SETTINGS_FILE, readBakedSettings } from './auth/baked-settings.js';
+import { loadConfig, withDotEnv, type AuthConfig, type AuthEnv } from './auth/config.js';
+import { runDoctor } from './auth/doctor/run-doctor.js';
 import { isAllowedExternalUrl } from './auth/external-url.js';
+import { createAuthHandlers } from './auth/ipc-handlers.js';
 import { consoleLogger } from './auth/logger.js';
 import { createDirectoryLock } from './auth/refresh-lock.js';
 import { loadKeytar } from './auth/secret-store.js';
 import { createKeychainTokenStore, type TokenStore } from './auth/token-store.js';
-import { handle, send } from './ipc-main.js';
+import { registerAuthHandlers, send } from './ipc-main.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 
+const APP_NAME = 'Desktop Login';
 const mainDir = dirname(fileURLToPath(import.meta.url));
 const logger = consoleLogger('desktop-login');
 
@@ -28,14 +31,38 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
 }
 
+/** A packaged app uses only the settings `npm run dist` baked in: the environment cannot point it at another tenant. */
+function readEnv(): AuthEnv {
+  return app.isPackaged
+    ? readBakedSettings(join(mainDir, BAKED_SETTINGS_FILE))
+    : withDotEnv(process.env, resolve(process.cwd(), '.env'));
+}
+
 function readConfig(): { config?: AuthConfig; error?: AuthError } {
   try {
-    return { config: loadConfig(withDotEnv(process.env, resolve(process.cwd(), '.env'))) };
+    return { config: loadConfig(readEnv()) };
   } catch (error) {
     return {
       error:
         error instanceof AuthError ? error : new AuthError('config_invalid', 'The sign-in settings could not be read.'),
     };
+  }
+}
+
+function safeEnv(): AuthEnv {
+  try {
+    return readEnv();
+  } catch {
+    return {};
+  }
+}
+
+function keychainFor(config: AuthConfig): { tokenStore?: TokenStore } {
+  try {
+    return { tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService) };
+  } catch {
+    logger.warn('the system keychain could not be loaded; sessions will not be remembered');
+    return {};
   }
 }
 
@@ -49,10 +76,10 @@ async function start(): Promise<void> {
     ? createAuthService({
         config,
         logger,
+        appName: APP_NAME,
         ...keychainFor(config),
         refreshLock: createDirectoryLock(app.getPath('userData')),
-        appName: 'Desktop Login',
-        // Checklist #6: only the configured issuer's sign-in pages reach the system browser.
+        // Checklist #6 / CVE-2025-6514: only the configured issuer's pages reach the system browser.
         openBrowser: async (url) => {
           if (!isAllowedExternalUrl(url, config))
             throw new AuthError('untrusted_endpoint', 'Refused to open an untrusted URL.');
@@ -60,10 +87,6 @@ async function start(): Promise<void> {
         },
       })
     : undefined;
-  const configState: AuthState = {
-    status: 'error',
-    error: (configError ?? new AuthError('config_invalid', 'The sign-in settings are missing.')).toInfo(),
-  };
   service?.subscribe((state) => {
     send(window.webContents, AUTH_CHANNELS.stateChanged, state);
     // The browser handed the login back: bring the app forward so the person sees the result.
@@ -71,37 +94,17 @@ async function start(): Promise<void> {
   });
 
   const appInfo: AppInfo = { demo: config?.demo ?? false, issuerHost: config?.issuer.host ?? '' };
-  handle(AUTH_CHANNELS.getState, isTrustedSender, () => service?.getState() ?? configState);
-  handle(AUTH_CHANNELS.getAppInfo, isTrustedSender, () => appInfo);
-  handle(AUTH_CHANNELS.login, isTrustedSender, async () => {
-    if (!service) return failure(configError);
-    return { ok: true, value: await service.login() };
-  });
-  handle(AUTH_CHANNELS.cancelLogin, isTrustedSender, () => {
-    service?.cancelLogin();
-    return { ok: true, value: null };
-  });
-  handle(AUTH_CHANNELS.reopenBrowser, isTrustedSender, async () => {
-    if (!service) return failure(configError);
-    try {
-      await service.reopenBrowser();
-      return { ok: true, value: null };
-    } catch (error) {
-      return failure(error);
-    }
-  });
-  handle(AUTH_CHANNELS.logout, isTrustedSender, async () => {
-    if (!service) return failure(configError);
-    return { ok: true, value: await service.logout() };
-  });
-  handle(AUTH_CHANNELS.callApi, isTrustedSender, async () => {
-    if (!service) return failure(configError);
-    try {
-      return { ok: true, value: await service.callApi(DEMO_API_PATH) };
-    } catch (error) {
-      return failure(error);
-    }
-  });
+  registerAuthHandlers(
+    createAuthHandlers({
+      service,
+      ...(configError ? { configError } : {}),
+      appInfo,
+      shell: { writeClipboard: (text) => clipboard.writeText(text) },
+      // "Check my setup" runs the same checks as `npm run doctor`; this process is Electron.
+      checkSetup: () => runDoctor(safeEnv(), { findElectronBinary: () => process.execPath }),
+    }),
+    isTrustedSender,
+  );
 
   // Let a refresh in flight land in the keychain before quitting, so no rotated token is lost.
   let disposed = false;
@@ -113,24 +116,6 @@ async function start(): Promise<void> {
   });
   // Restoring reads only the keychain: the profile shows at once, refresh happens in the background.
   await service?.restore();
-}
-
-/** The path the "Call API" button calls under API_BASE_URL. */
-const DEMO_API_PATH = 'private';
-
-function keychainFor(config: AuthConfig): { tokenStore?: TokenStore } {
-  try {
-    return { tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService) };
-  } catch {
-    logger.warn('the system keychain could not be loaded; sessions will not be remembered');
-    return {};
-  }
-}
-
-function failure(error: unknown): IpcResult<never> {
-  const authError =
-    error instanceof AuthError ? error : new AuthError('unexpected', 'Something went wrong. Try again.');
-  return { ok: false, ...authError.toInfo() };
 }
 
 function bringToFront(window: BrowserWindow): void {

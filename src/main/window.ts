@@ -1,20 +1,7 @@
 import { BrowserWindow, session, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-/** The hardened preferences every app window uses; tests assert each one. */
-export const HARDENED_WEB_PREFERENCES = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  webviewTag: false,
-  experimentalFeatures: false,
-  spellcheck: false,
-} as const;
+import { HARDENED_WEB_PREFERENCES } from './web-preferences.js';
 
 /** Where the built app's files live, relative to the bundled main script (dist/main). */
 export function rendererEntry(mainDir: string): string {

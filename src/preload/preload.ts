@@ -9,8 +9,10 @@ const bridge: AuthBridge = {
   login: () => ipcRenderer.invoke(AUTH_CHANNELS.login),
   cancelLogin: () => ipcRenderer.invoke(AUTH_CHANNELS.cancelLogin),
   reopenBrowser: () => ipcRenderer.invoke(AUTH_CHANNELS.reopenBrowser),
+  copySignInLink: () => ipcRenderer.invoke(AUTH_CHANNELS.copySignInLink),
   logout: () => ipcRenderer.invoke(AUTH_CHANNELS.logout),
   callApi: () => ipcRenderer.invoke(AUTH_CHANNELS.callApi),
+  checkSetup: () => ipcRenderer.invoke(AUTH_CHANNELS.checkSetup),
   onStateChange(listener) {
     const wrapped = (_event: IpcRendererEvent, state: AuthState): void => listener(state);
     ipcRenderer.on(AUTH_CHANNELS.stateChanged, wrapped);

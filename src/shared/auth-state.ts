@@ -57,8 +57,11 @@ export type AuthState =
       readonly status: 'signing-in';
       readonly step: LoginStep;
       readonly startedAt: number;
-      /** The sign-in page, so the person can reopen or copy it when the browser did not open. */
-      readonly authorizationUrl?: string;
+      /**
+       * True once the sign-in page exists, so the UI can offer "open again" and "copy link".
+       * The URL itself stays in main: it carries the login's state and PKCE challenge.
+       */
+      readonly linkAvailable: boolean;
       /** True when the system browser could not be opened, so the UI offers the link instead. */
       readonly browserOpenFailed?: boolean;
     }

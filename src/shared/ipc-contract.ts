@@ -7,8 +7,10 @@ export const AUTH_CHANNELS = {
   login: 'auth:login',
   cancelLogin: 'auth:cancel-login',
   reopenBrowser: 'auth:reopen-browser',
+  copySignInLink: 'auth:copy-sign-in-link',
   logout: 'auth:logout',
   callApi: 'auth:call-api',
+  checkSetup: 'auth:check-setup',
   stateChanged: 'auth:state-changed',
 } as const;
 
@@ -28,8 +30,25 @@ export interface AuthRequests {
   [AUTH_CHANNELS.login]: () => IpcResult<AuthState>;
   [AUTH_CHANNELS.cancelLogin]: () => IpcResult<null>;
   [AUTH_CHANNELS.reopenBrowser]: () => IpcResult<null>;
+  [AUTH_CHANNELS.copySignInLink]: () => IpcResult<null>;
   [AUTH_CHANNELS.logout]: () => IpcResult<AuthState>;
   [AUTH_CHANNELS.callApi]: () => IpcResult<ApiCallResult>;
+  [AUTH_CHANNELS.checkSetup]: () => IpcResult<SetupReport>;
+}
+
+/** One line of "Check my setup" (the same checks as `npm run doctor`). */
+export interface SetupCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly verdict: 'pass' | 'warn' | 'fail' | 'skip';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+/** The whole "Check my setup" checklist; `ok` is false when any check failed. */
+export interface SetupReport {
+  readonly ok: boolean;
+  readonly checks: readonly SetupCheck[];
 }
 
 /** Events main pushes to the renderer. */
@@ -50,8 +69,12 @@ export interface AuthBridge {
   login(): Promise<IpcResult<AuthState>>;
   cancelLogin(): Promise<IpcResult<null>>;
   reopenBrowser(): Promise<IpcResult<null>>;
+  /** Main copies the sign-in link to the clipboard; the renderer never holds it. */
+  copySignInLink(): Promise<IpcResult<null>>;
   logout(): Promise<IpcResult<AuthState>>;
   callApi(): Promise<IpcResult<ApiCallResult>>;
+  /** Runs the same checks as `npm run doctor` and returns the checklist. */
+  checkSetup(): Promise<IpcResult<SetupReport>>;
   /** Calls `listener` with every new state; returns the unsubscribe function. */
   onStateChange(listener: (state: AuthState) => void): () => void;
 }

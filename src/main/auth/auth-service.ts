@@ -43,6 +43,8 @@ export interface AuthService {
   cancelLogin(): void;
   /** Opens the sign-in page of the login in progress again, for when the browser tab was lost. */
   reopenBrowser(): Promise<void>;
+  /** The sign-in page of the login in progress, for "copy the sign-in link"; main process only. */
+  signInLink(): string | undefined;
   /** A valid access token for the configured audience (refreshed when needed). Main process only. */
   getAccessToken(): Promise<string>;
   /** Calls the configured API on the person's behalf; the token never leaves the main process. */
@@ -117,14 +119,14 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       promise: Promise.resolve(state),
     };
     inFlight = current;
-    setState({ status: 'signing-in', step: 'opening-browser', startedAt });
+    setState({ status: 'signing-in', step: 'opening-browser', startedAt, linkAvailable: false });
     const onStep = (step: LoginStep, details?: { authorizationUrl?: string; browserOpenFailed?: boolean }): void => {
       if (details?.authorizationUrl !== undefined) current.url = details.authorizationUrl;
       setState({
         status: 'signing-in',
         step,
         startedAt,
-        ...(current.url !== undefined ? { authorizationUrl: current.url } : {}),
+        linkAvailable: current.url !== undefined,
         ...(details?.browserOpenFailed ? { browserOpenFailed: true } : {}),
       });
     };
@@ -214,6 +216,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     cancelLogin() {
       inFlight?.controller.abort();
     },
+    signInLink: () => inFlight?.url,
     async reopenBrowser() {
       const url = inFlight?.url;
       if (url === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress to reopen.');
