@@ -1,0 +1,25 @@
+// Run in a new process by the bench: how long from process start until the saved session shows.
+import { createAuthService } from '../src/main/auth/auth-service.js';
+import { DEMO_ISSUER_VARIABLE, loadConfig } from '../src/main/auth/config.js';
+import { loadKeytar } from '../src/main/auth/secret-store.js';
+import { createKeychainTokenStore } from '../src/main/auth/token-store.js';
+
+const config = loadConfig({
+  [DEMO_ISSUER_VARIABLE]: process.env['BENCH_ISSUER'],
+  AUTH0_AUDIENCE: process.env['BENCH_AUDIENCE'],
+  KEYCHAIN_SERVICE: 'bench',
+});
+const service = createAuthService({
+  config,
+  openBrowser: () => Promise.reject(new Error('no browser in the restore probe')),
+  tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService),
+});
+const started = performance.now();
+const state = await service.restore();
+const restoredAt = performance.now();
+await service.dispose();
+// performance.now() counts from the start of this process.
+process.stdout.write(
+  JSON.stringify({ status: state.status, sinceProcessStartMs: restoredAt, restoreMs: restoredAt - started }),
+);
+process.exit(0);
