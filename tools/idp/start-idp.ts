@@ -121,6 +121,9 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   // requests are handed over once it does.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   const server = createServer((req, res) => {
+    // No keep-alive: tests open and close providers all the time, and a client reusing a
+    // socket the provider is about to drop turns into a hung request. Loopback connects are cheap.
+    res.setHeader('Connection', 'close');
     if (handle) {
       handle(req, res);
       return;
