@@ -8,17 +8,9 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateSigningKey, startIdp } from '../../tools/idp/start-idp.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
+import { CHROMIUM_ARGS } from '../support/system-browser.js';
 
 // Assertions here compare tokens with assert.ok on booleans only, so a failure never prints one.
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 interface Discovery {
   issuer: string;

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { AuthState } from '../../src/shared/auth-state.js';
-import { createAuthService, type AuthService } from '../../src/main/auth/auth-service.js';
+import { createAuthService } from '../../src/main/auth/auth-service.js';
 import { loadConfig, DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { browserOpener, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
-import { captureLogs } from '../support/log-capture.js';
-import { acceptConsent, declineConsent, signIn } from '../support/sign-in.js';
+import { personSignsIn as personSignsInFor, startApp, waitForState } from '../support/app-harness.js';
+import { declineConsent, signIn } from '../support/sign-in.js';
 
 let idp: RunningIdp;
 let browser: SystemBrowser;
@@ -20,30 +19,14 @@ after(async () => {
   await Promise.all([idp?.close(), browser?.close()]);
 });
 
-function demoEnv(extra: AuthEnv = {}): AuthEnv {
-  return { [DEMO_ISSUER_VARIABLE]: idp.issuer, AUTH0_AUDIENCE: idp.audience, LOGIN_TIMEOUT_SECONDS: '20', ...extra };
-}
-
 /** A service wired to the real provider and the real browser, with the person's actions scripted. */
 function setup(act: (page: Page, url: URL) => Promise<void>, env: AuthEnv = {}) {
-  const logs = captureLogs();
-  const opener = browserOpener(browser, act);
-  const service = createAuthService({
-    config: loadConfig(demoEnv(env)),
-    openBrowser: opener.openBrowser,
-    logger: logs,
-  });
-  const states: AuthState[] = [];
-  service.subscribe((state) => states.push(state));
-  return { service, opener, logs, states };
+  return startApp({ idp, browser, act, env });
 }
 
 const alice = () => idp.users[0];
 
-async function personSignsIn(page: Page): Promise<void> {
-  await signIn(page, alice().email, 'demo');
-  await acceptConsent(page);
-}
+const personSignsIn = (page: Page): Promise<void> => personSignsInFor(idp)(page);
 
 /** Sends one raw HTTP request, with full control over method, target and Host header. */
 function rawRequest(port: number, target: string, options: { method?: string; host?: string } = {}): Promise<number> {
@@ -72,18 +55,6 @@ function portIsClosed(port: number): Promise<boolean> {
     () => false,
     (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
   );
-}
-
-function waitForState(service: AuthService, predicate: (state: AuthState) => boolean): Promise<AuthState> {
-  if (predicate(service.getState())) return Promise.resolve(service.getState());
-  return new Promise((resolve) => {
-    const unsubscribe = service.subscribe((state) => {
-      if (predicate(state)) {
-        unsubscribe();
-        resolve(state);
-      }
-    });
-  });
 }
 
 describe('signing in through the system browser', () => {

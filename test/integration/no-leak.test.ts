@@ -3,12 +3,11 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { createDirectoryLock } from '../../src/main/auth/refresh-lock.js';
 import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
 import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
-import { personSignsIn, startApp, testClock } from '../support/app-harness.js';
+import { startApp, testClock, personSignsInAndOut } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
@@ -21,25 +20,6 @@ let idp: RunningIdp;
 let browser: SystemBrowser;
 let keychain: TestKeychain;
 let keytar: SecretStore;
-
-/** Signs in on the sign-in page, confirms on the provider's logout page. */
-function person(provider: RunningIdp) {
-  const signIn = personSignsIn(provider);
-  return async (page: Page, url: URL): Promise<void> => {
-    if (url.pathname === '/oidc/logout' || url.pathname === '/v2/logout') {
-      await Promise.race([
-        page
-          .getByRole('button', { name: 'Sign out' })
-          .click()
-          .catch(() => undefined),
-        page.waitForURL((current) => current.pathname === '/signed-out'),
-      ]);
-      await page.getByText('You are signed out').waitFor();
-      return;
-    }
-    await signIn(page);
-  };
-}
 
 /** The secrets of one session, each with a name for the failure message. */
 class Canaries {
@@ -138,7 +118,7 @@ describe('no token leaks: canaries from a real session', { skip }, () => {
       idp,
       browser,
       keytar,
-      act: person(idp),
+      act: personSignsInAndOut(idp),
       env: { KEYCHAIN_SERVICE: 'canaries' },
       clock,
       deps: { network: { fetch: observingFetch }, refreshLock: createDirectoryLock(appData) },

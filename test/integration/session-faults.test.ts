@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { Page } from 'playwright-core';
 import { AuthError } from '../../src/main/auth/auth-error.js';
 import type { AuthEnv } from '../../src/main/auth/config.js';
 import { createDirectoryLock } from '../../src/main/auth/refresh-lock.js';
@@ -14,7 +13,7 @@ import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.j
 import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
 import type { AuthErrorCode, AuthState } from '../../src/shared/auth-state.js';
 import { MemoryStore, generateSigningKey, startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
-import { demoConfig, personSignsIn, startApp, testClock, type TestClock } from '../support/app-harness.js';
+import { demoConfig, startApp, testClock, type TestClock, personSignsInAndOut } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
@@ -30,23 +29,6 @@ let browser: SystemBrowser;
 let keychain: TestKeychain;
 let keytar: SecretStore;
 let services = 0;
-
-/** The person signs in when sent to the sign-in page, and confirms when sent to the provider's logout. */
-function person(provider: RunningIdp) {
-  const signIn = personSignsIn(provider);
-  return async (page: Page, url: URL): Promise<void> => {
-    if (url.pathname === '/oidc/logout' || url.pathname === '/v2/logout') {
-      const confirm = page.getByRole('button', { name: 'Sign out' });
-      await Promise.race([
-        confirm.click().catch(() => undefined),
-        page.waitForURL((current) => current.pathname === '/signed-out'),
-      ]);
-      await page.getByText('You are signed out').waitFor();
-      return;
-    }
-    await signIn(page);
-  };
-}
 
 /** Each test gets its own keychain service, so no test sees another's entries. */
 function freshEnv(): AuthEnv {
@@ -67,7 +49,7 @@ function appOn(
     idp: provider,
     browser,
     keytar,
-    act: person(provider),
+    act: personSignsInAndOut(provider),
     env,
     clock,
     ...(options.deps ? { deps: options.deps } : {}),

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
 import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
-import { personSignsIn, startApp, testClock, waitForState } from '../support/app-harness.js';
+import { startApp, testClock, waitForState, personSignsInAndOut } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
@@ -15,24 +14,6 @@ let idp: RunningIdp;
 let browser: SystemBrowser;
 let keychain: TestKeychain;
 let keytar: SecretStore;
-
-/** The person signs in when sent to the sign-in page, and confirms when sent to the provider's logout. */
-function person(provider: RunningIdp) {
-  const signIn = personSignsIn(provider);
-  return async (page: Page, url: URL): Promise<void> => {
-    if (url.pathname === '/oidc/logout' || url.pathname === '/v2/logout') {
-      // The provider asks to confirm when it has a session to end.
-      const confirm = page.getByRole('button', { name: 'Sign out' });
-      await Promise.race([
-        confirm.click().catch(() => undefined),
-        page.waitForURL((current) => current.pathname === '/signed-out'),
-      ]);
-      await page.getByText('You are signed out').waitFor();
-      return;
-    }
-    await signIn(page);
-  };
-}
 
 describe('keeping the session', { skip }, () => {
   before(async () => {
@@ -51,7 +32,7 @@ describe('keeping the session', { skip }, () => {
     const profile = browser.newProfile();
 
     // First run: nothing saved yet, then a login.
-    const first = startApp({ idp, browser, keytar, act: person(idp), env, clock, profile });
+    const first = startApp({ idp, browser, keytar, act: personSignsInAndOut(idp), env, clock, profile });
     assert.equal((await first.service.restore()).status, 'signed-out');
     const signedIn = await first.service.login();
     assert.equal(signedIn.status, 'signed-in', JSON.stringify(signedIn));
@@ -60,7 +41,7 @@ describe('keeping the session', { skip }, () => {
     await first.service.dispose();
 
     // Second run: the profile shows at once, from the keychain, without a single request.
-    const second = startApp({ idp, browser, keytar, act: person(idp), env, clock, profile });
+    const second = startApp({ idp, browser, keytar, act: personSignsInAndOut(idp), env, clock, profile });
     const requestsBefore = idp.requestLog.length;
     const restored = await second.service.restore();
     assert.equal(restored.status, 'signed-in');
@@ -121,7 +102,7 @@ describe('keeping the session', { skip }, () => {
   test('a stale session restores at once and renews in the background', async () => {
     const clock = testClock();
     const env = { KEYCHAIN_SERVICE: 'background' };
-    const first = startApp({ idp, browser, keytar, act: person(idp), env, clock });
+    const first = startApp({ idp, browser, keytar, act: personSignsInAndOut(idp), env, clock });
     await first.service.login();
     await first.service.dispose();
 

@@ -70,6 +70,26 @@ export function personSignsIn(idp: RunningIdp): (page: Page) => Promise<void> {
   };
 }
 
+/** The person signs in on the sign-in page, and confirms on the provider's logout page when it asks. */
+export function personSignsInAndOut(idp: RunningIdp): (page: Page, url: URL) => Promise<void> {
+  const signInAct = personSignsIn(idp);
+  return async (page, url) => {
+    if (url.pathname === '/oidc/logout' || url.pathname === '/v2/logout') {
+      // The provider asks to confirm only when it has a session to end.
+      await Promise.race([
+        page
+          .getByRole('button', { name: 'Sign out' })
+          .click()
+          .catch(() => undefined),
+        page.waitForURL((current) => current.pathname === '/signed-out'),
+      ]);
+      await page.getByText('You are signed out').waitFor();
+      return;
+    }
+    await signInAct(page);
+  };
+}
+
 /** Resolves with the first state that satisfies `predicate` (the current one included). */
 export function waitForState(service: AuthService, predicate: (state: AuthState) => boolean): Promise<AuthState> {
   if (predicate(service.getState())) return Promise.resolve(service.getState());
