@@ -47,13 +47,12 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   if (options.signal?.aborted) throw cancelled();
 
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 30_000, headersTimeout: 10_000 });
-  const { port, host } = await bindLoopback(server, options.settings.ports, logger);
+  const { port, authority: hostHeader } = await bindLoopback(server, options.settings.ports, logger);
   if (options.signal?.aborted) {
     // Cancelled while binding: the abort listener below would never fire for it.
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw cancelled();
   }
-  const hostHeader = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const redirectUri = `http://${hostHeader}${options.settings.path}`;
 
   let consumed = false;
@@ -171,7 +170,7 @@ export async function bindLoopback(
   server: Server,
   ports: readonly number[],
   logger: Logger,
-): Promise<{ port: number; host: string }> {
+): Promise<{ port: number; host: string; authority: string }> {
   const busy: number[] = [];
   for (const port of ports) {
     // RFC 8252 §7.3 asks for the IPv4 literal, and [::1] only where IPv4 loopback is missing.
@@ -180,7 +179,9 @@ export async function bindLoopback(
         await listen(server, port, host);
         const address = server.address() as AddressInfo;
         logger.info(`callback server listening on ${host} port ${address.port}`);
-        return { port: address.port, host };
+        // The authority is both the redirect URI's host:port and the only Host header accepted.
+        const authority = host.includes(':') ? `[${host}]:${address.port}` : `${host}:${address.port}`;
+        return { port: address.port, host, authority };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') continue;
@@ -229,11 +230,13 @@ export function respondPage(
   status: number,
   outcome: BrowserPageOutcome,
   appName: string,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): void {
   if (response.headersSent) return;
   const body = renderBrowserPage(outcome, appName);
   response.writeHead(status, {
     ...LOOPBACK_SECURITY_HEADERS,
+    ...extraHeaders,
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
   });
@@ -249,14 +252,5 @@ function rejectRequest(response: ServerResponse, status: number, appName: string
     status === 400 || status === 410
       ? 'This sign-in response does not belong to the sign-in the app is waiting for.'
       : 'This request is not accepted here.';
-  const headers: Record<string, string> = status === 405 ? { Allow: 'GET' } : {};
-  if (response.headersSent) return;
-  const body = renderBrowserPage({ kind: 'failed', message }, appName);
-  response.writeHead(status, {
-    ...LOOPBACK_SECURITY_HEADERS,
-    ...headers,
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  response.end(body);
+  respondPage(response, status, { kind: 'failed', message }, appName, status === 405 ? { Allow: 'GET' } : {});
 }

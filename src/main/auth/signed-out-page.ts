@@ -21,8 +21,7 @@ export async function startSignedOutPage(options: {
   readonly logger: Logger;
 }): Promise<SignedOutPage> {
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 30_000 });
-  const { port, host } = await bindLoopback(server, options.settings.ports, options.logger);
-  const hostHeader = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const { authority: hostHeader } = await bindLoopback(server, options.settings.ports, options.logger);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const close = (): void => {
