@@ -7,7 +7,8 @@ import { createKeychainTokenStore } from '../src/main/auth/token-store.js';
 const config = loadConfig({
   [DEMO_ISSUER_VARIABLE]: process.env['BENCH_ISSUER'],
   AUTH0_AUDIENCE: process.env['BENCH_AUDIENCE'],
-  KEYCHAIN_SERVICE: 'bench',
+  // The bench's throwaway service (test/support/keychain.ts), where it saved the session.
+  KEYCHAIN_SERVICE: process.env['BENCH_KEYCHAIN_SERVICE'],
 });
 const service = createAuthService({
   config,

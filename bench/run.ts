@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as client from 'openid-client';
 import { build } from 'vite';
-import { loadKeytar } from '../src/main/auth/secret-store.js';
 import { startIdp } from '../tools/idp/start-idp.js';
 import { startApp, testClock } from '../test/support/app-harness.js';
 import { startKeychain } from '../test/support/keychain.js';
@@ -55,7 +54,8 @@ async function personSignsInAt(
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'desktop-login-bench-'));
   const keychain = await startKeychain();
-  const keytar = loadKeytar();
+  const keytar = keychain.keytar;
+  const keychainService = keychain.serviceName('bench');
   const [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
   const opener = await createXdgOpen(work);
   const email = idp.users[0].email;
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     browser,
     keytar,
     clock,
-    env: { KEYCHAIN_SERVICE: 'bench' },
+    env: { KEYCHAIN_SERVICE: keychainService },
     deps: { openBrowser: (url) => opener.open(url), network: { fetch: timedFetch } },
   });
   const oursSamples: LoginSample[] = [];
@@ -148,7 +148,12 @@ async function main(): Promise<void> {
   const restoreInternalMs: number[] = [];
   for (let index = 0; index < 10; index += 1) {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench', 'restore-probe.ts')], {
-      env: { ...process.env, BENCH_ISSUER: idp.issuer, BENCH_AUDIENCE: idp.audience },
+      env: {
+        ...process.env,
+        BENCH_ISSUER: idp.issuer,
+        BENCH_AUDIENCE: idp.audience,
+        BENCH_KEYCHAIN_SERVICE: keychainService,
+      },
     });
     const figures = JSON.parse(stdout) as { sinceProcessStartMs: number; restoreMs: number; status: string };
     if (figures.status !== 'signed-in') throw new Error('restore probe did not find the session');

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { browserArgs, findBrowser, noBrowserReason } from '../tools/browser/find-browser.js';
 
 // Renders build/icon.svg, the one icon source, into what electron-builder packs:
 // build/icons/<n>x<n>.png (Linux), build/icon.ico (Windows) and build/icon.icns (macOS).
@@ -63,17 +65,9 @@ function icnsFromPngs(entries: ReadonlyArray<{ type: string; png: Buffer }>): Bu
 }
 
 async function renderPngs(svg: string): Promise<Map<number, Buffer>> {
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const executablePath = findBrowser({ platform: process.platform, env: process.env, exists: existsSync });
+  if (executablePath === undefined) throw new Error(noBrowserReason(process.platform));
+  const browser = await chromium.launch({ executablePath, args: browserArgs(process.platform, process.getuid?.()) });
   try {
     const pngs = new Map<number, Buffer>();
     for (const size of PNG_SIZES) {

@@ -6,18 +6,19 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/secret-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 import { openAppWindow, RENDERER_DIR, serveRenderer } from '../support/renderer-harness.js';
 import { acceptConsent, declineConsent, signIn } from '../support/sign-in.js';
-import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'renderer');
 const skip =
   (existsSync(join(RENDERER_DIR, 'index.html')) ? undefined : 'the renderer is not built (run npm run build)') ??
-  (await keychainUnavailableReason());
+  (await keychainUnavailableReason()) ??
+  browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping renderer tests: ${skip}\n`);
 
 let idp: RunningIdp;
@@ -38,7 +39,7 @@ async function launch(keychainService: string, act?: (page: Page, url: URL) => P
     idp,
     browser,
     keytar,
-    env: { KEYCHAIN_SERVICE: keychainService },
+    env: { KEYCHAIN_SERVICE: keychain.serviceName(keychainService) },
     ...(act ? { act } : {}),
   });
   await app.service.restore();
@@ -47,17 +48,26 @@ async function launch(keychainService: string, act?: (page: Page, url: URL) => P
     url: renderer.url,
     service: app.service,
     appInfo: { demo: app.config.demo, issuerHost: app.config.issuer.host },
-    // "Check my setup" runs the real doctor against the same provider.
-    checkSetup: () => runDoctor({ [DEMO_ISSUER_VARIABLE]: idp.issuer, AUTH0_AUDIENCE: idp.audience }),
+    // "Check my setup" runs the real doctor against the same provider and test keychain.
+    checkSetup: () =>
+      runDoctor(
+        {
+          [DEMO_ISSUER_VARIABLE]: idp.issuer,
+          AUTH0_AUDIENCE: idp.audience,
+          KEYCHAIN_SERVICE: keychain.serviceName('renderer-doctor'),
+        },
+        { secretStore: () => keychain.keytar },
+      ),
   });
   return { ...app, window, page: window.page };
 }
 
-describe('the app window (built renderer on the real core)', { skip }, () => {
+describe('the app window (built renderer on the real core)', () => {
   before(async () => {
+    if (skip) return;
     await mkdir(SHOTS, { recursive: true });
     keychain = await startKeychain();
-    keytar = loadKeytar();
+    keytar = keychain.keytar;
     [idp, browser, renderer] = await Promise.all([startIdp(), launchSystemBrowser(), serveRenderer()]);
     windowContext = await browser.browser.newContext({ viewport: { width: 480, height: 680 } });
   });
@@ -66,7 +76,7 @@ describe('the app window (built renderer on the real core)', { skip }, () => {
     await keychain?.close();
   });
 
-  test('signed out: Login is focused, the demo banner shows, Enter starts the login', async () => {
+  test('signed out: Login is focused, the demo banner shows, Enter starts the login', { skip }, async () => {
     let signInPage: Page | undefined;
     const app = await launch('renderer-cancel', async (page) => {
       signInPage = page;
@@ -105,7 +115,7 @@ describe('the app window (built renderer on the real core)', { skip }, () => {
     await app.window.close();
   });
 
-  test('a declined sign-in shows the error banner, and Try again signs in', async () => {
+  test('a declined sign-in shows the error banner, and Try again signs in', { skip }, async () => {
     let attempt = 0;
     const app = await launch('renderer-retry', async (page) => {
       attempt += 1;
@@ -134,7 +144,7 @@ describe('the app window (built renderer on the real core)', { skip }, () => {
     await app.window.close();
   });
 
-  test('signs in, calls the API, restarts signed in, and logs out', async () => {
+  test('signs in, calls the API, restarts signed in, and logs out', { skip }, async () => {
     const app = await launch('renderer-story');
     const { page } = app;
     await page.getByRole('button', { name: 'Login' }).click();

@@ -4,13 +4,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateSigningKey, startIdp } from '../../tools/idp/start-idp.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
-import { CHROMIUM_ARGS } from '../support/system-browser.js';
+import { browserUnavailableReason, launchSystemBrowser } from '../support/system-browser.js';
 
 // Assertions here compare tokens with assert.ok on booleans only, so a failure never prints one.
+
+const noBrowser = browserUnavailableReason();
+if (noBrowser) process.stdout.write(`# skipping tests that need a browser: ${noBrowser}\n`);
 
 interface Discovery {
   issuer: string;
@@ -116,10 +118,10 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
   let jwks: ReturnType<typeof createRemoteJWKSet>;
 
   before(async () => {
-    [idp, callbacks, browser] = await Promise.all([
+    [idp, callbacks] = await Promise.all([
       startIdp(),
       startCallbackServer(),
-      chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+      noBrowser ? undefined : launchSystemBrowser().then((system) => (browser = system.browser)),
     ]);
     discovery = (await (await fetch(`${idp.issuer}.well-known/openid-configuration`)).json()) as Discovery;
     jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
@@ -276,6 +278,7 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
     const cspViolations: string[] = [];
 
     before(async () => {
+      if (noBrowser) return;
       context = await browser.newContext();
       page = await context.newPage();
       page.setDefaultTimeout(10_000);
@@ -289,55 +292,63 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
       await context?.close();
     });
 
-    test('sign-in page rejects a wrong password, then code + PKCE flow reaches the callback', async () => {
-      first = authorization();
-      await page.goto(first.url);
-      await page.getByText('Demo provider: use password demo').waitFor();
-      await signIn(page, 'alice@example.com', 'not-the-password');
-      await page.getByRole('alert').getByText('Wrong email or password.').waitFor();
+    test(
+      'sign-in page rejects a wrong password, then code + PKCE flow reaches the callback',
+      { skip: noBrowser },
+      async () => {
+        first = authorization();
+        await page.goto(first.url);
+        await page.getByText('Demo provider: use password demo').waitFor();
+        await signIn(page, 'alice@example.com', 'not-the-password');
+        await page.getByRole('alert').getByText('Wrong email or password.').waitFor();
 
-      await signIn(page, 'ALICE@example.com', 'demo');
-      await page.getByRole('heading', { name: 'Authorize Desktop Login' }).waitFor();
-      const [callback] = await Promise.all([
-        callbacks.next('/callback'),
-        page.getByRole('button', { name: 'Accept' }).click(),
-      ]);
-      assert.equal(callback.searchParams.get('state'), first.state);
-      assert.equal(callback.searchParams.get('iss'), idp.issuer);
-      const code = callback.searchParams.get('code');
-      assert.ok(code, 'callback carries a code');
+        await signIn(page, 'ALICE@example.com', 'demo');
+        await page.getByRole('heading', { name: 'Authorize Desktop Login' }).waitFor();
+        const [callback] = await Promise.all([
+          callbacks.next('/callback'),
+          page.getByRole('button', { name: 'Accept' }).click(),
+        ]);
+        assert.equal(callback.searchParams.get('state'), first.state);
+        assert.equal(callback.searchParams.get('iss'), idp.issuer);
+        const code = callback.searchParams.get('code');
+        assert.ok(code, 'callback carries a code');
 
-      const wrongVerifier = await exchangeCode({ ...first, verifier: pkcePair().verifier }, code);
-      assert.equal(wrongVerifier.body.error, 'invalid_grant', 'a wrong code_verifier is refused');
+        const wrongVerifier = await exchangeCode({ ...first, verifier: pkcePair().verifier }, code);
+        assert.equal(wrongVerifier.body.error, 'invalid_grant', 'a wrong code_verifier is refused');
 
-      // The failed attempt above consumed nothing: PKCE is checked before the code is used up.
-      const response = await exchangeCode(first, code);
-      assert.equal(response.status, 200, `token request failed: ${String(response.body.error)}`);
-      tokens = readTokens(response.body);
-      assert.equal(response.body.token_type, 'Bearer');
-      assert.equal(tokens.scope, 'openid profile email offline_access');
-    });
+        // The failed attempt above consumed nothing: PKCE is checked before the code is used up.
+        const response = await exchangeCode(first, code);
+        assert.equal(response.status, 200, `token request failed: ${String(response.body.error)}`);
+        tokens = readTokens(response.body);
+        assert.equal(response.body.token_type, 'Bearer');
+        assert.equal(tokens.scope, 'openid profile email offline_access');
+      },
+    );
 
-    test('the ID token is RS256, from the issuer, for the client, with Auth0 profile claims', async () => {
-      const { payload, protectedHeader } = await jwtVerify(tokens.idToken, jwks, {
-        issuer: idp.issuer,
-        audience: idp.clientId,
-        algorithms: ['RS256'],
-      });
-      assert.equal(protectedHeader.alg, 'RS256');
-      assert.equal(payload.nonce, first.nonce);
-      const alice = idp.users.find((user) => user.email === 'alice@example.com');
-      assert.ok(alice);
-      assert.equal(payload.sub, alice.sub);
-      assert.equal(payload.email, alice.email);
-      assert.equal(payload.email_verified, true);
-      assert.equal(payload.name, alice.name);
-      assert.equal(payload.nickname, alice.nickname);
-      assert.equal(payload.picture, alice.picture);
-      assert.equal(payload.updated_at, alice.updated_at);
-    });
+    test(
+      'the ID token is RS256, from the issuer, for the client, with Auth0 profile claims',
+      { skip: noBrowser },
+      async () => {
+        const { payload, protectedHeader } = await jwtVerify(tokens.idToken, jwks, {
+          issuer: idp.issuer,
+          audience: idp.clientId,
+          algorithms: ['RS256'],
+        });
+        assert.equal(protectedHeader.alg, 'RS256');
+        assert.equal(payload.nonce, first.nonce);
+        const alice = idp.users.find((user) => user.email === 'alice@example.com');
+        assert.ok(alice);
+        assert.equal(payload.sub, alice.sub);
+        assert.equal(payload.email, alice.email);
+        assert.equal(payload.email_verified, true);
+        assert.equal(payload.name, alice.name);
+        assert.equal(payload.nickname, alice.nickname);
+        assert.equal(payload.picture, alice.picture);
+        assert.equal(payload.updated_at, alice.updated_at);
+      },
+    );
 
-    test('the access token is an RS256 JWT for the audience', async () => {
+    test('the access token is an RS256 JWT for the audience', { skip: noBrowser }, async () => {
       const { payload } = await jwtVerify(tokens.accessToken, jwks, {
         issuer: idp.issuer,
         audience: idp.audience,
@@ -351,82 +362,94 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
       assert.equal(payload.exp - payload.iat, 600);
     });
 
-    test('the demo API accepts the access token and rejects a tampered, missing or ID token', async () => {
-      const api = `${idp.origin}/api/private`;
-      let response = await fetch(api, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
-      assert.equal(response.status, 200);
-      const body = (await response.json()) as Record<string, unknown>;
-      assert.equal(body.message, 'Hello from the demo API');
-      assert.equal(body.sub, decodeJwt(tokens.accessToken).sub);
-      assert.equal(body.scope, 'openid profile email offline_access');
-      assert.equal(typeof body.issuedAt, 'string');
+    test(
+      'the demo API accepts the access token and rejects a tampered, missing or ID token',
+      { skip: noBrowser },
+      async () => {
+        const api = `${idp.origin}/api/private`;
+        let response = await fetch(api, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+        assert.equal(response.status, 200);
+        const body = (await response.json()) as Record<string, unknown>;
+        assert.equal(body.message, 'Hello from the demo API');
+        assert.equal(body.sub, decodeJwt(tokens.accessToken).sub);
+        assert.equal(body.scope, 'openid profile email offline_access');
+        assert.equal(typeof body.issuedAt, 'string');
 
-      const [header, payload, signature] = tokens.accessToken.split('.');
-      const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
-      const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'auth0|someone-else' })).toString('base64url');
-      for (const bad of [`${header}.${forged}.${signature}`, tokens.idToken, 'garbage']) {
-        response = await fetch(api, { headers: { authorization: `Bearer ${bad}` } });
+        const [header, payload, signature] = tokens.accessToken.split('.');
+        const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+        const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'auth0|someone-else' })).toString('base64url');
+        for (const bad of [`${header}.${forged}.${signature}`, tokens.idToken, 'garbage']) {
+          response = await fetch(api, { headers: { authorization: `Bearer ${bad}` } });
+          assert.equal(response.status, 401);
+          assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+          assert.equal(((await response.json()) as Record<string, unknown>).error, 'invalid_token');
+        }
+        response = await fetch(api);
         assert.equal(response.status, 401);
-        assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
-        assert.equal(((await response.json()) as Record<string, unknown>).error, 'invalid_token');
-      }
-      response = await fetch(api);
-      assert.equal(response.status, 401);
-    });
+      },
+    );
 
-    test('refresh rotates the refresh token, keeps the audience, and a replayed one fails with invalid_grant', async () => {
-      const rotated = await refresh(tokens.refreshToken);
-      assert.equal(rotated.status, 200);
-      const next = readTokens(rotated.body);
-      assert.ok(next.refreshToken !== tokens.refreshToken, 'a new refresh token is issued');
-      const { payload } = await jwtVerify(next.accessToken, jwks, {
-        issuer: idp.issuer,
-        audience: idp.audience,
-        algorithms: ['RS256'],
-      });
-      assert.equal(payload.scope, 'openid profile email offline_access');
-      await jwtVerify(next.idToken, jwks, { issuer: idp.issuer, audience: idp.clientId, algorithms: ['RS256'] });
+    test(
+      'refresh rotates the refresh token, keeps the audience, and a replayed one fails with invalid_grant',
+      { skip: noBrowser },
+      async () => {
+        const rotated = await refresh(tokens.refreshToken);
+        assert.equal(rotated.status, 200);
+        const next = readTokens(rotated.body);
+        assert.ok(next.refreshToken !== tokens.refreshToken, 'a new refresh token is issued');
+        const { payload } = await jwtVerify(next.accessToken, jwks, {
+          issuer: idp.issuer,
+          audience: idp.audience,
+          algorithms: ['RS256'],
+        });
+        assert.equal(payload.scope, 'openid profile email offline_access');
+        await jwtVerify(next.idToken, jwks, { issuer: idp.issuer, audience: idp.clientId, algorithms: ['RS256'] });
 
-      const replay = await refresh(tokens.refreshToken);
-      assert.equal(replay.status, 400);
-      assert.equal(replay.body.error, 'invalid_grant');
-      // Reuse detection revokes the whole family, as Auth0's rotation does.
-      const afterReplay = await refresh(next.refreshToken);
-      assert.equal(afterReplay.body.error, 'invalid_grant');
-    });
+        const replay = await refresh(tokens.refreshToken);
+        assert.equal(replay.status, 400);
+        assert.equal(replay.body.error, 'invalid_grant');
+        // Reuse detection revokes the whole family, as Auth0's rotation does.
+        const afterReplay = await refresh(next.refreshToken);
+        assert.equal(afterReplay.body.error, 'invalid_grant');
+      },
+    );
 
-    test('the single sign-on session skips the password; without audience the token works at /userinfo; revocation', async () => {
-      const request = authorization({ audience: null });
-      await page.goto(request.url);
-      await page.getByRole('heading', { name: 'Authorize Desktop Login' }).waitFor();
-      const [callback] = await Promise.all([
-        callbacks.next('/callback'),
-        page.getByRole('button', { name: 'Accept' }).click(),
-      ]);
-      const response = await exchangeCode(request, callback.searchParams.get('code') ?? '');
-      assert.equal(response.status, 200);
-      const opaque = readTokens(response.body);
-      assert.equal(opaque.accessToken.split('.').length, 1, 'no audience: an opaque token for /userinfo, as Auth0');
+    test(
+      'the single sign-on session skips the password; without audience the token works at /userinfo; revocation',
+      { skip: noBrowser },
+      async () => {
+        const request = authorization({ audience: null });
+        await page.goto(request.url);
+        await page.getByRole('heading', { name: 'Authorize Desktop Login' }).waitFor();
+        const [callback] = await Promise.all([
+          callbacks.next('/callback'),
+          page.getByRole('button', { name: 'Accept' }).click(),
+        ]);
+        const response = await exchangeCode(request, callback.searchParams.get('code') ?? '');
+        assert.equal(response.status, 200);
+        const opaque = readTokens(response.body);
+        assert.equal(opaque.accessToken.split('.').length, 1, 'no audience: an opaque token for /userinfo, as Auth0');
 
-      const userinfo = await fetch(discovery.userinfo_endpoint, {
-        headers: { authorization: `Bearer ${opaque.accessToken}` },
-      });
-      assert.equal(userinfo.status, 200);
-      const profile = (await userinfo.json()) as Record<string, unknown>;
-      assert.equal(profile.email, 'alice@example.com');
-      assert.equal(profile.nickname, 'alice');
+        const userinfo = await fetch(discovery.userinfo_endpoint, {
+          headers: { authorization: `Bearer ${opaque.accessToken}` },
+        });
+        assert.equal(userinfo.status, 200);
+        const profile = (await userinfo.json()) as Record<string, unknown>;
+        assert.equal(profile.email, 'alice@example.com');
+        assert.equal(profile.nickname, 'alice');
 
-      const revoked = await postForm(discovery.revocation_endpoint, {
-        client_id: idp.clientId,
-        token: opaque.refreshToken,
-        token_type_hint: 'refresh_token',
-      });
-      assert.equal(revoked.status, 200);
-      const refused = await refresh(opaque.refreshToken);
-      assert.equal(refused.body.error, 'invalid_grant');
-    });
+        const revoked = await postForm(discovery.revocation_endpoint, {
+          client_id: idp.clientId,
+          token: opaque.refreshToken,
+          token_type_hint: 'refresh_token',
+        });
+        assert.equal(revoked.status, 200);
+        const refused = await refresh(opaque.refreshToken);
+        assert.equal(refused.body.error, 'invalid_grant');
+      },
+    );
 
-    test('Decline on the consent page returns error=access_denied to the callback', async () => {
+    test('Decline on the consent page returns error=access_denied to the callback', { skip: noBrowser }, async () => {
       const request = authorization();
       await page.goto(request.url);
       const [callback] = await Promise.all([
@@ -438,47 +461,55 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
       assert.equal(callback.searchParams.get('code'), null);
     });
 
-    test('/v2/logout ends the session and returns to a registered URL on any loopback port', async () => {
-      const returnTo = callbacks.url('/signed-out');
-      const logout = new URL('/v2/logout', idp.origin);
-      logout.search = new URLSearchParams({ client_id: idp.clientId, returnTo }).toString();
-      const [landed] = await Promise.all([callbacks.next('/signed-out'), page.goto(logout.href)]);
-      assert.equal(landed.pathname, '/signed-out');
+    test(
+      '/v2/logout ends the session and returns to a registered URL on any loopback port',
+      { skip: noBrowser },
+      async () => {
+        const returnTo = callbacks.url('/signed-out');
+        const logout = new URL('/v2/logout', idp.origin);
+        logout.search = new URLSearchParams({ client_id: idp.clientId, returnTo }).toString();
+        const [landed] = await Promise.all([callbacks.next('/signed-out'), page.goto(logout.href)]);
+        assert.equal(landed.pathname, '/signed-out');
 
-      await page.goto(authorization().url);
-      await page.getByLabel('Email address').waitFor();
-      assert.equal(await page.getByRole('button', { name: 'Continue' }).count(), 1, 'the sign-in page is back');
-    });
+        await page.goto(authorization().url);
+        await page.getByLabel('Email address').waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Continue' }).count(), 1, 'the sign-in page is back');
+      },
+    );
 
-    test('the pages and their form redirects raised no Content Security Policy violation', () => {
+    test('the pages and their form redirects raised no Content Security Policy violation', { skip: noBrowser }, () => {
       assert.deepEqual(cspViolations, []);
     });
   });
 
-  test('RP-initiated logout at end_session_endpoint confirms with a Sign out page and returns to the app', async () => {
-    const context = await browser.newContext();
-    try {
-      const { tokens } = await browserSignIn(context);
-      const page = await context.newPage();
-      const logout = new URL(discovery.end_session_endpoint ?? '');
-      logout.search = new URLSearchParams({
-        id_token_hint: tokens.idToken,
-        post_logout_redirect_uri: callbacks.url('/signed-out'),
-        state: 'bye',
-      }).toString();
-      await page.goto(logout.href);
-      const [landed] = await Promise.all([
-        callbacks.next('/signed-out'),
-        page.getByRole('button', { name: 'Sign out' }).click(),
-      ]);
-      assert.equal(landed.searchParams.get('state'), 'bye');
+  test(
+    'RP-initiated logout at end_session_endpoint confirms with a Sign out page and returns to the app',
+    { skip: noBrowser },
+    async () => {
+      const context = await browser.newContext();
+      try {
+        const { tokens } = await browserSignIn(context);
+        const page = await context.newPage();
+        const logout = new URL(discovery.end_session_endpoint ?? '');
+        logout.search = new URLSearchParams({
+          id_token_hint: tokens.idToken,
+          post_logout_redirect_uri: callbacks.url('/signed-out'),
+          state: 'bye',
+        }).toString();
+        await page.goto(logout.href);
+        const [landed] = await Promise.all([
+          callbacks.next('/signed-out'),
+          page.getByRole('button', { name: 'Sign out' }).click(),
+        ]);
+        assert.equal(landed.searchParams.get('state'), 'bye');
 
-      await page.goto(authorization().url);
-      await page.getByLabel('Email address').waitFor();
-    } finally {
-      await context.close();
-    }
-  });
+        await page.goto(authorization().url);
+        await page.getByLabel('Email address').waitFor();
+      } finally {
+        await context.close();
+      }
+    },
+  );
 
   test('/v2/logout refuses an unregistered returnTo or unknown client, and without returnTo shows a page', async () => {
     const logout = (query: Record<string, string>): Promise<Response> =>
@@ -543,69 +574,73 @@ describe('local identity provider (tools/idp)', { timeout: 60_000 }, () => {
     assert.equal(body.authorization_endpoint, discovery.authorization_endpoint);
   });
 
-  test('faults.idToken re-signs ID tokens with exactly one defect; revokeAllGrants ends refreshes', async () => {
-    const context = await browser.newContext();
-    const { request, tokens } = await browserSignIn(context).finally(() => context.close());
-    let refreshToken = tokens.refreshToken;
-    const nextIdToken = async (): Promise<string> => {
-      const response = await refresh(refreshToken);
-      assert.equal(response.status, 200);
-      const next = readTokens(response.body);
-      refreshToken = next.refreshToken;
-      return next.idToken;
-    };
-    const verify = (idToken: string): ReturnType<typeof jwtVerify> =>
-      jwtVerify(idToken, jwks, { issuer: idp.issuer, audience: idp.clientId, algorithms: ['RS256'] });
-    const original = decodeJwt(tokens.idToken);
+  test(
+    'faults.idToken re-signs ID tokens with exactly one defect; revokeAllGrants ends refreshes',
+    { skip: noBrowser },
+    async () => {
+      const context = await browser.newContext();
+      const { request, tokens } = await browserSignIn(context).finally(() => context.close());
+      let refreshToken = tokens.refreshToken;
+      const nextIdToken = async (): Promise<string> => {
+        const response = await refresh(refreshToken);
+        assert.equal(response.status, 200);
+        const next = readTokens(response.body);
+        refreshToken = next.refreshToken;
+        return next.idToken;
+      };
+      const verify = (idToken: string): ReturnType<typeof jwtVerify> =>
+        jwtVerify(idToken, jwks, { issuer: idp.issuer, audience: idp.clientId, algorithms: ['RS256'] });
+      const original = decodeJwt(tokens.idToken);
 
-    idp.faults.idToken('wrong-iss');
-    let idToken = await nextIdToken();
-    await assert.rejects(verify(idToken), joseErrors.JWTClaimValidationFailed);
-    await jwtVerify(idToken, jwks, { audience: idp.clientId }); // still properly signed
+      idp.faults.idToken('wrong-iss');
+      let idToken = await nextIdToken();
+      await assert.rejects(verify(idToken), joseErrors.JWTClaimValidationFailed);
+      await jwtVerify(idToken, jwks, { audience: idp.clientId }); // still properly signed
 
-    idp.faults.idToken('wrong-aud');
-    idToken = await nextIdToken();
-    await assert.rejects(verify(idToken), joseErrors.JWTClaimValidationFailed);
-    assert.equal(decodeJwt(idToken).aud, 'some-other-client');
+      idp.faults.idToken('wrong-aud');
+      idToken = await nextIdToken();
+      await assert.rejects(verify(idToken), joseErrors.JWTClaimValidationFailed);
+      assert.equal(decodeJwt(idToken).aud, 'some-other-client');
 
-    idp.faults.idToken('wrong-nonce');
-    idToken = await nextIdToken();
-    const { payload: noncePayload } = await verify(idToken);
-    assert.ok(typeof noncePayload.nonce === 'string' && noncePayload.nonce !== request.nonce);
+      idp.faults.idToken('wrong-nonce');
+      idToken = await nextIdToken();
+      const { payload: noncePayload } = await verify(idToken);
+      assert.ok(typeof noncePayload.nonce === 'string' && noncePayload.nonce !== request.nonce);
 
-    idp.faults.idToken('expired');
-    idToken = await nextIdToken();
-    await assert.rejects(verify(idToken), joseErrors.JWTExpired);
+      idp.faults.idToken('expired');
+      idToken = await nextIdToken();
+      await assert.rejects(verify(idToken), joseErrors.JWTExpired);
 
-    idp.faults.idToken('unknown-key');
-    idToken = await nextIdToken();
-    await assert.rejects(verify(idToken), joseErrors.JWKSNoMatchingKey);
+      idp.faults.idToken('unknown-key');
+      idToken = await nextIdToken();
+      await assert.rejects(verify(idToken), joseErrors.JWKSNoMatchingKey);
 
-    idp.faults.idToken('alg-none');
-    idToken = await nextIdToken();
-    assert.equal(decodeProtectedHeader(idToken).alg, 'none');
-    assert.ok(idToken.endsWith('.'), 'no signature');
-    await assert.rejects(verify(idToken));
+      idp.faults.idToken('alg-none');
+      idToken = await nextIdToken();
+      assert.equal(decodeProtectedHeader(idToken).alg, 'none');
+      assert.ok(idToken.endsWith('.'), 'no signature');
+      await assert.rejects(verify(idToken));
 
-    idp.faults.idToken('hs256');
-    idToken = await nextIdToken();
-    assert.equal(decodeProtectedHeader(idToken).alg, 'HS256');
-    await assert.rejects(verify(idToken), joseErrors.JOSEAlgNotAllowed);
+      idp.faults.idToken('hs256');
+      idToken = await nextIdToken();
+      assert.equal(decodeProtectedHeader(idToken).alg, 'HS256');
+      await assert.rejects(verify(idToken), joseErrors.JOSEAlgNotAllowed);
 
-    idp.faults.idToken(null);
-    idp.faults.clockSkewSeconds(300);
-    idToken = await nextIdToken();
-    const { payload: skewed } = await verify(idToken);
-    const now = Math.floor(Date.now() / 1000);
-    assert.ok((skewed.iat ?? 0) - now >= 290, 'iat is in the future by the skew');
-    assert.equal(skewed.sub, original.sub);
-    idp.faults.clear();
+      idp.faults.idToken(null);
+      idp.faults.clockSkewSeconds(300);
+      idToken = await nextIdToken();
+      const { payload: skewed } = await verify(idToken);
+      const now = Math.floor(Date.now() / 1000);
+      assert.ok((skewed.iat ?? 0) - now >= 290, 'iat is in the future by the skew');
+      assert.equal(skewed.sub, original.sub);
+      idp.faults.clear();
 
-    await idp.revokeAllGrants();
-    const refused = await refresh(refreshToken);
-    assert.equal(refused.status, 400);
-    assert.equal(refused.body.error, 'invalid_grant');
-  });
+      await idp.revokeAllGrants();
+      const refused = await refresh(refreshToken);
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error, 'invalid_grant');
+    },
+  );
 
   test('a provided signing key signs and is published; each start otherwise gets a new kid', async () => {
     const key = await generateSigningKey();

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createDirectoryLock } from '../../src/main/auth/refresh-lock.js';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/secret-store.js';
 import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, personSignsInAndOut } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
-const skip = await keychainUnavailableReason();
+const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping canary test: ${skip}\n`);
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -73,10 +73,11 @@ async function* recentFiles(dir: string, since: number): AsyncGenerator<string> 
   }
 }
 
-describe('no token leaks: canaries from a real session', { skip }, () => {
+describe('no token leaks: canaries from a real session', () => {
   before(async () => {
+    if (skip) return;
     keychain = await startKeychain();
-    keytar = loadKeytar();
+    keytar = keychain.keytar;
     [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
   });
   after(async () => {
@@ -84,7 +85,7 @@ describe('no token leaks: canaries from a real session', { skip }, () => {
     await keychain?.close();
   });
 
-  test('sign-in, refresh, API call and sign-out leave no secret in logs, state events or files', async () => {
+  test('sign-in, refresh, API call and sign-out leave no secret in logs, state events or files', { skip }, async () => {
     const startedAt = Date.now() - 1_000;
     const appData = await mkdtemp(join(tmpdir(), 'desktop-login-appdata-'));
     const canaries = new Canaries();
@@ -119,7 +120,7 @@ describe('no token leaks: canaries from a real session', { skip }, () => {
       browser,
       keytar,
       act: personSignsInAndOut(idp),
-      env: { KEYCHAIN_SERVICE: 'canaries' },
+      env: { KEYCHAIN_SERVICE: keychain.serviceName('canaries') },
       clock,
       deps: { network: { fetch: observingFetch }, refreshLock: createDirectoryLock(appData) },
     });

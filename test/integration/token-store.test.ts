@@ -3,16 +3,27 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/secret-store.js';
 import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/token-store.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
+import {
+  daemonControlUnavailableReason,
+  keychainUnavailableReason,
+  startKeychain,
+  type TestKeychain,
+} from '../support/keychain.js';
 
 const run = promisify(execFile);
 const skip = await keychainUnavailableReason();
 if (skip) process.stdout.write(`# skipping keychain tests: ${skip}\n`);
+const noStop = skip ?? daemonControlUnavailableReason();
 
 let keychain: TestKeychain;
 let keytar: SecretStore;
+
+/** A service of its own for each test, so no test sees another's entries. */
+function freshService(): string {
+  return keychain.serviceName(`svc-${randomBytes(4).toString('hex')}`);
+}
 
 function session(tokenBytes = 600): StoredSession {
   return {
@@ -27,15 +38,16 @@ function session(tokenBytes = 600): StoredSession {
   };
 }
 
-describe('the keychain token store (real gnome-keyring through keytar)', { skip }, () => {
+describe('the keychain token store (the real OS keychain through keytar)', () => {
   before(async () => {
+    if (skip) return;
     keychain = await startKeychain();
-    keytar = loadKeytar();
+    keytar = keychain.keytar;
   });
   after(async () => keychain?.close());
 
-  test('saves and loads a session, unicode profile included', async () => {
-    const store = createKeychainTokenStore(keytar, `svc-${randomBytes(4).toString('hex')}`);
+  test('saves and loads a session, unicode profile included', { skip }, async () => {
+    const store = createKeychainTokenStore(keytar, freshService());
     const saved = session();
     await store.save(saved);
     const loaded = await store.load();
@@ -43,8 +55,8 @@ describe('the keychain token store (real gnome-keyring through keytar)', { skip 
     assert.deepEqual(loaded.kind === 'found' && loaded.session, saved);
   });
 
-  test('a 10 KB token set is split into entries below the Windows Credential Manager limit', async () => {
-    const service = `svc-${randomBytes(4).toString('hex')}`;
+  test('a 10 KB token set is split into entries below the Windows Credential Manager limit', { skip }, async () => {
+    const service = freshService();
     const store = createKeychainTokenStore(keytar, service);
     const big = session(7600);
     assert.ok(JSON.stringify(big).length > 10_000);
@@ -57,8 +69,8 @@ describe('the keychain token store (real gnome-keyring through keytar)', { skip 
     assert.deepEqual(loaded.kind === 'found' && loaded.session, big);
   });
 
-  test('saving again replaces the old chunks; clear removes every entry', async () => {
-    const service = `svc-${randomBytes(4).toString('hex')}`;
+  test('saving again replaces the old chunks; clear removes every entry', { skip }, async () => {
+    const service = freshService();
     const store = createKeychainTokenStore(keytar, service);
     await store.save(session(7600));
     const small = session(100);
@@ -90,8 +102,8 @@ describe('the keychain token store (real gnome-keyring through keytar)', { skip 
       },
     ],
   ] as const) {
-    test(`${name} is discarded and reported, never trusted`, async () => {
-      const service = `svc-${randomBytes(4).toString('hex')}`;
+    test(`${name} is discarded and reported, never trusted`, { skip }, async () => {
+      const service = freshService();
       const store = createKeychainTokenStore(keytar, service);
       await store.save(session(3000));
       await store.load();
@@ -102,8 +114,8 @@ describe('the keychain token store (real gnome-keyring through keytar)', { skip 
     });
   }
 
-  test('keychain daemon not running: load reports unavailable and leaves entries alone', async () => {
-    const service = `svc-${randomBytes(4).toString('hex')}`;
+  test('keychain daemon not running: load reports unavailable and leaves entries alone', { skip: noStop }, async () => {
+    const service = freshService();
     const store = createKeychainTokenStore(keytar, service);
     const saved = session();
     await store.save(saved);

@@ -1,17 +1,25 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { browserArgs, findBrowser, noBrowserReason } from '../../tools/browser/find-browser.js';
 
-/** Debian's Chromium plays the person's system browser; nothing is ever downloaded. */
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/**
+ * The installed Chrome, Chromium or Edge that plays the person's system browser (nothing is
+ * ever downloaded), or undefined when there is none. Throws when CHROMIUM_PATH names a
+ * missing file.
+ */
+export function systemBrowserPath(): string | undefined {
+  return findBrowser({ platform: process.platform, env: process.env, exists: existsSync });
+}
 
-/** Flags for Chromium on a machine with no network beyond loopback and no sandbox support as root. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+/** Why tests that need the browser cannot run here, or undefined when they can. */
+export function browserUnavailableReason(): string | undefined {
+  return systemBrowserPath() === undefined ? noBrowserReason(process.platform) : undefined;
+}
+
+/** Flags for the test browser on this machine (see browserArgs). */
+export function systemBrowserArgs(): string[] {
+  return browserArgs(process.platform, process.getuid?.());
+}
 
 /** A real browser the tests hand authorization URLs to, like `shell.openExternal` would. */
 export interface SystemBrowser {
@@ -21,9 +29,11 @@ export interface SystemBrowser {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium for one test file. */
+/** Launches the headless browser for one test file. */
 export async function launchSystemBrowser(): Promise<SystemBrowser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const executablePath = systemBrowserPath();
+  if (executablePath === undefined) throw new Error(noBrowserReason(process.platform));
+  const browser = await chromium.launch({ executablePath, headless: true, args: systemBrowserArgs() });
   return {
     browser,
     newProfile: () => browser.newContext(),
