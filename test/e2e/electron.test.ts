@@ -4,21 +4,31 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
-import { ELECTRON_MISSING_MESSAGE, findElectronBinary } from '../../scripts/electron-binary.js';
+import { findElectronBinary } from '../../scripts/electron-binary.js';
+import { ELECTRON_FETCH_FIX } from '../../src/main/auth/doctor/electron-check.js';
 import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 import { acceptConsent, signIn } from '../support/sign-in.js';
-import { launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const SHOTS = join(root, 'test-results', 'electron');
 const binary = findElectronBinary();
 const skip =
-  (binary === undefined ? `Electron tests need the Electron binary. ${ELECTRON_MISSING_MESSAGE}` : undefined) ??
+  (binary === undefined
+    ? `Electron tests need the Electron binary, which is not installed. ${ELECTRON_FETCH_FIX}`
+    : undefined) ??
   (existsSync(join(root, 'dist', 'main', 'main.js')) ? undefined : 'the app is not built (run npm run build)') ??
-  (await keychainUnavailableReason());
+  (await keychainUnavailableReason()) ??
+  browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping Electron tests: ${skip}\n`);
+
+// Where Electron exists (the GitHub workflow), a skip would hide a broken suite: fail instead.
+const required = process.env['DESKTOP_LOGIN_REQUIRE_ELECTRON'] === '1';
+test('the Electron suite can run on this machine', { skip: required ? false : (skip ?? false) }, () => {
+  assert.equal(skip, undefined, `DESKTOP_LOGIN_REQUIRE_ELECTRON=1, but the Electron tests would skip: ${skip}`);
+});
 
 let idp: RunningIdp;
 let browser: SystemBrowser;

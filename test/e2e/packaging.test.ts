@@ -411,7 +411,7 @@ const launchSkip =
   process.platform !== 'linux'
     ? 'the packed-app launch runs on Linux (the test packs the linux --dir target)'
     : !existsSync(join(realElectronDist, 'electron'))
-      ? 'no real Electron distribution: set ELECTRON_DIST_DIR to an unpacked Electron for Linux x64 (or install the Electron binary)'
+      ? 'no real Electron distribution: set ELECTRON_DIST_DIR to an unpacked Electron for Linux x64 (or fetch the binary with `npx install-electron --no`)'
       : !hasDisplay && !canXvfb
         ? 'no display (set DISPLAY or install xvfb-run)'
         : undefined;

@@ -9,27 +9,50 @@ import type { CheckId, CheckResult, DoctorReport } from '../../src/main/auth/doc
 import { CHECK_IDS } from '../../src/main/auth/doctor/check-result.js';
 import { formatDoctorReport } from '../../src/main/auth/doctor/format-report.js';
 import { runDoctor, type DoctorDeps } from '../../src/main/auth/doctor/run-doctor.js';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/secret-store.js';
 import { findElectronBinary } from '../../scripts/electron-binary.js';
+import { ELECTRON_FETCH_FIX } from '../../src/main/auth/doctor/electron-check.js';
 import { startIdp, type IdpOptions, type RunningIdp } from '../../tools/idp/start-idp.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
+import {
+  daemonControlUnavailableReason,
+  keychainUnavailableReason,
+  startKeychain,
+  type TestKeychain,
+} from '../support/keychain.js';
 
 const run = promisify(execFile);
 const noKeychain = await keychainUnavailableReason();
 if (noKeychain) process.stdout.write(`# keychain checks skipped: ${noKeychain}\n`);
+const noStop = noKeychain ?? daemonControlUnavailableReason();
 
 let idp: RunningIdp;
 let keychain: TestKeychain | undefined;
-/** The real keychain on the private test bus; never the developer's own keychain. */
+/** The test keychain (a private keyring on Linux, throwaway services elsewhere); never the developer's own entries. */
 let secretStore: () => SecretStore = () => {
   throw new Error('no test keychain');
 };
 
+/**
+ * The doctor probes under 'Desktop Login (doctor)' when the configuration is too broken to name
+ * a service (run-doctor.ts); here that probe goes to a throwaway service like every other one.
+ */
+function withFallbackRenamed(store: SecretStore, throwaway: string): SecretStore {
+  const rename = (service: string): string => (service === 'Desktop Login (doctor)' ? throwaway : service);
+  return {
+    getPassword: (service, account) => store.getPassword(rename(service), account),
+    setPassword: (service, account, password) => store.setPassword(rename(service), account, password),
+    deletePassword: (service, account) => store.deletePassword(rename(service), account),
+    findCredentials: (service) => store.findCredentials(rename(service)),
+  };
+}
+
 before(async () => {
   idp = await startIdp();
   if (!noKeychain) {
-    keychain = await startKeychain();
-    secretStore = loadKeytar;
+    const started = await startKeychain();
+    keychain = started;
+    const store = withFallbackRenamed(started.keytar, started.serviceName('doctor-fallback'));
+    secretStore = () => store;
   }
 });
 after(async () => {
@@ -42,8 +65,13 @@ function demoEnv(provider: RunningIdp, extra: AuthEnv = {}): AuthEnv {
   return { [DEMO_ISSUER_VARIABLE]: provider.issuer, AUTH0_AUDIENCE: provider.audience, ...extra };
 }
 
+/** The doctor's keychain probe goes to a throwaway service unless a test names one. */
 function doctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<DoctorReport> {
-  return runDoctor(env, { secretStore, findElectronBinary: () => undefined, networkTimeoutMs: 3000, ...deps });
+  const service = keychain ? { KEYCHAIN_SERVICE: keychain.serviceName('doctor') } : {};
+  return runDoctor(
+    { ...service, ...env },
+    { secretStore, findElectronBinary: () => undefined, networkTimeoutMs: 3000, ...deps },
+  );
 }
 
 function check(report: DoctorReport, id: CheckId): CheckResult {
@@ -91,15 +119,15 @@ describe('npm run doctor, against the local Auth0-like provider', () => {
     assert.deepEqual(verdicts(report), expected);
     assert.equal(report.ok, true);
     assert.deepEqual(report.target, { issuer: idp.issuer, clientId: idp.clientId, demo: true });
-    assert.match(check(report, 'electron').fix ?? '', /npm install/);
-    assert.match(check(report, 'electron').fix ?? '', /node node_modules\/electron\/install\.js/);
+    assert.equal(check(report, 'electron').fix, ELECTRON_FETCH_FIX, 'the same fix `npm start` prints');
+    assert.match(check(report, 'electron').detail, /`npm start` fetches it on its first run/);
     // The refresh check says what it cannot know without a real sign-in.
     assert.match(check(report, 'refresh-tokens').detail, /Allow Offline Access/);
 
     const text = formatDoctorReport(report);
     assert.match(text, /^Checking the local demo identity provider at http:\/\/127\.0\.0\.1:\d+\/ /);
     assert.match(text, /^PASS {2}Callback URL registered$/m);
-    assert.match(text, /^WARN {2}Electron binary\n {6}.+\n {6}Fix: Run `npm install`/m);
+    assert.match(text, /^WARN {2}Electron binary\n {6}.+\n {6}Fix: Run `npx install-electron --no`/m);
     assert.match(text, /0 failed, 1 warned, 12 passed\.\n$/);
 
     const withElectron = await doctor(demoEnv(idp), { findElectronBinary: () => '/opt/electron/electron' });
@@ -107,10 +135,10 @@ describe('npm run doctor, against the local Auth0-like provider', () => {
   });
 
   test('the keychain probe entry is written, read back and deleted again', { skip: noKeychain }, async () => {
-    const service = 'Doctor probe test';
+    const service = keychain!.serviceName('doctor-probe');
     const report = await doctor(demoEnv(idp, { KEYCHAIN_SERVICE: service }));
     assert.equal(check(report, 'keychain').verdict, 'pass');
-    const leftovers = await loadKeytar().findCredentials(`${service} (${new URL(idp.issuer).host})`);
+    const leftovers = await secretStore().findCredentials(`${service} (${new URL(idp.issuer).host})`);
     assert.deepEqual(leftovers, []);
   });
 
@@ -335,6 +363,7 @@ describe('the doctor command line', () => {
   );
 
   async function cli(args: string[], extra: AuthEnv = {}): Promise<{ code: number; stdout: string }> {
+    const service = extra['KEYCHAIN_SERVICE'] ?? keychain?.serviceName('doctor-cli');
     const env = {
       ...process.env,
       ...blank,
@@ -342,7 +371,10 @@ describe('the doctor command line', () => {
       ...(keychain ? {} : { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }),
       ...demoEnv(idp),
       ...extra,
+      ...(service ? { KEYCHAIN_SERVICE: service } : {}),
     };
+    // The doctor deletes its probe entry itself; this catches one it could not.
+    if (keychain && service) keychain.track(`${service} (${new URL(idp.issuer).host})`);
     try {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', script, ...args], { env, timeout: 30_000 });
       return { code: 0, stdout };
@@ -390,10 +422,10 @@ describe('the doctor command line', () => {
   // Last: libsecret remembers a dead daemon, so the daemon is stopped for good and checked from a child process.
   test(
     'a stopped keychain warns that the session will not be remembered, with the Linux fix',
-    { skip: noKeychain },
+    { skip: noStop },
     async () => {
       await keychain?.stopDaemon();
-      const { code, stdout } = await cli(['--json'], { KEYCHAIN_SERVICE: 'Doctor stopped keychain' });
+      const { code, stdout } = await cli(['--json'], { KEYCHAIN_SERVICE: keychain?.serviceName('doctor-stopped') });
       const report = JSON.parse(stdout) as DoctorReport;
       const entry = check(report, 'keychain');
       assert.equal(entry.verdict, 'warn');

@@ -1,21 +1,11 @@
+import { DEFAULT_IDP_PORT, parseIdpPort } from './idp-port.js';
 import { startIdp } from './start-idp.js';
 import { DEMO_PASSWORD } from './test-users.js';
 
 // `tsx tools/idp/main.ts`: runs the local identity provider for the demo mode until Ctrl+C.
 
-const DEFAULT_PORT = 4400;
-
-function portFromEnv(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`IDP_PORT must be a port number from 0 to 65535, not "${raw}".`);
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
-  const idp = await startIdp({ port: portFromEnv(process.env.IDP_PORT) });
+  const idp = await startIdp({ port: parseIdpPort(process.env.IDP_PORT) ?? DEFAULT_IDP_PORT });
 
   const lines = [
     'Local identity provider (a fake Auth0 tenant for development; never use it for anything real)',
