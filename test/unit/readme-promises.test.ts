@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { PROJECT_DIR } from '../../scripts/electron-binary.js';
+import { ROOT_WITHOUT_SANDBOX_MESSAGE, busyIdpPortMessage } from '../../scripts/start-demo-idp.js';
+import { ELECTRON_FETCH_FIX } from '../../src/main/auth/doctor/electron-check.js';
+
+// The README quotes what `npm start` prints and states what the project needs; these keep the
+// quotes and the statements true to the code and the manifest.
+
+const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+const manifest = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  allowScripts: Record<string, boolean>;
+};
+
+/** The lowest version a `>=x.y[.z]` range admits, as [major, minor, patch]. */
+function minimum(range: string): number[] {
+  const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range.trim());
+  assert.ok(match, `expected a ">=" range, got "${range}"`);
+  return [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+test('the README quotes the start failures word for word', () => {
+  assert.ok(readme.includes(ELECTRON_FETCH_FIX), 'the Electron fetch fix');
+  assert.ok(readme.includes(busyIdpPortMessage(4401)), 'the busy IDP_PORT sentence');
+  assert.ok(readme.includes(ROOT_WITHOUT_SANDBOX_MESSAGE), 'the root sentence');
+  assert.doesNotMatch(readme, /ELECTRON_SKIP_BINARY_DOWNLOAD/, 'a variable Electron 45 no longer reads');
+});
+
+test('the Node requirement is the same in engines, .nvmrc and the README, and meets Electron’s own', () => {
+  const ours = minimum(manifest.engines.node);
+  const electron = JSON.parse(readFileSync(join(PROJECT_DIR, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+    engines: { node: string };
+  };
+  assert.ok(
+    compare(ours, minimum(electron.engines.node)) >= 0,
+    `engines ${manifest.engines.node} admits a Node Electron refuses`,
+  );
+  assert.ok(readme.includes(`**Node.js ${ours[0]}.${ours[1]} or newer**`), 'README states the engines minimum');
+  const nvmrc = readFileSync(join(PROJECT_DIR, '.nvmrc'), 'utf8').trim();
+  assert.equal(Number(nvmrc), ours[0], '.nvmrc names the same major');
+});
+
+test('every dependency install script is reviewed, and keytar (a native build) is allowed', async () => {
+  const { stdout } = await promisify(execFile)('npm', ['install-scripts', 'ls', '--json'], {
+    cwd: PROJECT_DIR,
+    shell: process.platform === 'win32',
+  });
+  assert.deepEqual(
+    (JSON.parse(stdout) as { allowScripts: unknown[] }).allowScripts,
+    [],
+    'no unreviewed install scripts',
+  );
+  assert.equal(manifest.allowScripts['keytar'], true);
+});
