@@ -19,9 +19,6 @@ try {
 }
 
 async function start(): Promise<number> {
-  if (process.platform === 'linux' && process.getuid?.() === 0 && !args.includes('--no-sandbox')) {
-    throw new StartError(ROOT_WITHOUT_SANDBOX_MESSAGE);
-  }
   const env = { ...withDotEnv(process.env, resolve(projectDir, '.env')) };
   const electron = await ensureElectronBinary(projectDir, {
     env,
@@ -29,6 +26,10 @@ async function start(): Promise<number> {
       process.stdout.write(`Fetching the Electron ${version} binary (first start only, about 100 MB)...\n`),
   });
   if (!electron.ok) throw new StartError(electron.message);
+  // After the fetch, so a person fixing this is not then stopped by a missing binary.
+  if (process.platform === 'linux' && process.getuid?.() === 0 && !args.includes('--no-sandbox')) {
+    throw new StartError(ROOT_WITHOUT_SANDBOX_MESSAGE);
+  }
 
   let stopIdp = (): Promise<void> => Promise.resolve();
   // DESKTOP_LOGIN_DEMO_ISSUER already set means a provider from `npm run idp` is running: use it.
