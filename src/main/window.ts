@@ -1,6 +1,7 @@
-import { BrowserWindow, session, type IpcMainInvokeEvent } from 'electron';
+import { BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { trustedSenderCheck, type SenderCheck } from './trusted-ipc.js';
 import { HARDENED_WEB_PREFERENCES } from './web-preferences.js';
 
 /** Where the built app's files live, relative to the bundled main script (dist/main). */
@@ -11,7 +12,7 @@ export function rendererEntry(mainDir: string): string {
 /** Creates the main window, locked down per Electron's security checklist. */
 export function createMainWindow(mainDir: string): {
   window: BrowserWindow;
-  isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
+  isTrustedSender: SenderCheck;
 } {
   const entry = rendererEntry(mainDir);
   const entryUrl = pathToFileURL(entry).href;
@@ -34,17 +35,7 @@ export function createMainWindow(mainDir: string): {
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   void window.loadFile(entry);
 
-  const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
-    const frame = event.senderFrame;
-    return (
-      !window.isDestroyed() &&
-      event.sender === window.webContents &&
-      frame !== null &&
-      frame === window.webContents.mainFrame &&
-      frame.url === entryUrl
-    );
-  };
-  return { window, isTrustedSender };
+  return { window, isTrustedSender: trustedSenderCheck(window, entryUrl) };
 }
 
 /** Denies every permission request (camera, notifications, ...) app-wide: the app needs none. */

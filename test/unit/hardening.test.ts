@@ -46,9 +46,9 @@ describe('Electron hardening (security checklist)', () => {
   });
 
   test('every IPC handler checks its sender before running', () => {
-    const ipc = source('src/main/ipc-main.ts');
+    const ipc = source('src/main/trusted-ipc.ts');
     assert.match(ipc, /if \(!isTrustedSender\(event\)\) throw/);
-    assert.match(source('src/main/window.ts'), /frame === window\.webContents\.mainFrame/);
+    assert.match(source('src/main/trusted-ipc.ts'), /frame === window\.webContents\.mainFrame/);
   });
 
   test('the renderer CSP allows only our own scripts and styles', () => {
