@@ -5,8 +5,11 @@ import { extname, join, normalize } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AuthService } from '../../src/main/auth/auth-service.js';
 import { createAuthHandlers, type AuthHandlers } from '../../src/main/auth/ipc-handlers.js';
+import { registerAuthHandlersOn, send, trustedSenderCheck } from '../../src/main/trusted-ipc.js';
 import type { AppInfo, AuthState } from '../../src/shared/auth-state.js';
 import { AUTH_CHANNELS, type SetupReport } from '../../src/shared/ipc-contract.js';
+import { createIpcMainStandIn, trustedWindowStandIn, webContentsStandIn } from './ipc-main-stand-in.js';
+import { preloadInitScript } from './preload-in-page.js';
 
 export const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'dist', 'renderer');
 
@@ -18,8 +21,15 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/** The built renderer served on one loopback origin. */
+export interface ServedRenderer {
+  /** The renderer's index.html on that origin. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
 /** Serves the built renderer on loopback (Chromium will not load module scripts from file://). */
-export async function serveRenderer(): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveRenderer(): Promise<ServedRenderer> {
   const server: Server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(
       /^(\.\.[/\\])+/,
@@ -44,45 +54,35 @@ export async function serveRenderer(): Promise<{ url: string; close(): Promise<v
   };
 }
 
-// Plays the preload's part: the same window.auth surface, each call going to the real
-// main-process handler table through a Playwright binding instead of Electron IPC.
-const BRIDGE_SCRIPT = `(() => {
-  const channels = ${JSON.stringify(AUTH_CHANNELS)};
-  const listeners = new Set();
-  const invoke = (channel) => window.__authInvoke(channel);
-  window.__authEmit = (state) => listeners.forEach((listener) => listener(state));
-  window.auth = Object.freeze({
-    getState: () => invoke(channels.getState),
-    getAppInfo: () => invoke(channels.getAppInfo),
-    login: () => invoke(channels.login),
-    cancelLogin: () => invoke(channels.cancelLogin),
-    reopenBrowser: () => invoke(channels.reopenBrowser),
-    copySignInLink: () => invoke(channels.copySignInLink),
-    logout: () => invoke(channels.logout),
-    callApi: () => invoke(channels.callApi),
-    checkSetup: () => invoke(channels.checkSetup),
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  });
-})();`;
-
-/** The app window: the built renderer in its own browser context, wired to a real auth service. */
+/** The app window: the built renderer and the built preload in a page, wired to a real auth service. */
 export interface AppWindow {
   readonly page: Page;
+  /** What main wrote to the clipboard. */
   readonly clipboard: string[];
+  /** Everything that crossed to the page: invoke results and pushed states. */
   readonly payloads: unknown[];
   close(): Promise<void>;
 }
 
-/** Opens the built renderer with `window.auth` bound to `service` through the real IPC handler table. */
+// The page-side names of the two bindings; the stand-ins take them off `window` before the page runs.
+const BINDINGS = { invoke: '__desktopLoginIpcInvoke', events: '__desktopLoginIpcEvents' } as const;
+
+/**
+ * Opens a window on the built renderer, running the built preload against stand-ins for
+ * Electron's contextBridge and ipcRenderer, with the real handler table registered through the
+ * real `registerAuthHandlersOn` and `trustedSenderCheck` on a stand-in ipcMain.
+ */
 export async function openAppWindow(options: {
   context: BrowserContext;
-  url: string;
+  /** The URL the sender check trusts: in the app, the renderer's file URL the window loads. */
+  entryUrl: string;
+  /** Where the window goes; the entry URL unless a test shows a page that is not ours. */
+  url?: string;
   service: AuthService;
   appInfo: AppInfo;
   checkSetup?: () => Promise<SetupReport>;
+  /** See PreloadBindings.invokeHook. */
+  invokeHook?: string;
 }): Promise<AppWindow> {
   const clipboard: string[] = [];
   const payloads: unknown[] = [];
@@ -93,28 +93,41 @@ export async function openAppWindow(options: {
     checkSetup: options.checkSetup ?? (() => Promise.reject(new Error('no doctor in this window'))),
   });
   const page = await options.context.newPage();
-  await page.exposeBinding('__authInvoke', async (_source, channel: unknown) => {
-    const handler =
-      typeof channel === 'string' ? (handlers as Record<string, () => Promise<unknown>>)[channel] : undefined;
-    if (!handler) throw new Error('unknown channel');
-    const result = await handler();
+  const webContents = webContentsStandIn(page);
+  const ipcMain = createIpcMainStandIn();
+  const unregister = registerAuthHandlersOn(
+    ipcMain,
+    handlers,
+    trustedSenderCheck(trustedWindowStandIn(page, webContents), options.entryUrl),
+  );
+  // Bindings first: the init script below picks them up as the document starts.
+  await page.exposeBinding(BINDINGS.invoke, async ({ frame }, channel: unknown, ...args: unknown[]) => {
+    const result = await ipcMain.invoke(webContents.invokeEvent(frame), channel, args);
     payloads.push(result);
     return result;
   });
-  await page.addInitScript(BRIDGE_SCRIPT);
+  await page.exposeBinding(BINDINGS.events, ({ frame }) => webContents.nextEvents(frame));
+  await page.addInitScript({
+    content: await preloadInitScript({
+      ...BINDINGS,
+      ...(options.invokeHook ? { invokeHook: options.invokeHook } : {}),
+    }),
+  });
   const unsubscribe = options.service.subscribe((state: AuthState) => {
     payloads.push(state);
-    void page
-      .evaluate((next) => (globalThis as unknown as { __authEmit(value: unknown): void }).__authEmit(next), state)
-      .catch(() => undefined);
+    send(webContents, AUTH_CHANNELS.stateChanged, state);
   });
-  await page.goto(options.url);
+  await page.goto(options.url ?? options.entryUrl);
+  let closed = false;
   return {
     page,
     clipboard,
     payloads,
     async close() {
+      if (closed) return;
+      closed = true;
       unsubscribe();
+      unregister();
       await page.close();
     },
   };
