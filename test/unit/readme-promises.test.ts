@@ -62,3 +62,13 @@ test('every dependency install script is reviewed, and keytar (a native build) i
   );
   assert.equal(manifest.allowScripts['keytar'], true);
 });
+
+test("the README's Playwright Electron example is a test the suite runs, word for word", () => {
+  const block = /```ts\n(import \{ expect, test \} from '..\/support\/electron-fixtures\.js';[\s\S]*?)```/.exec(
+    readme,
+  )?.[1];
+  assert.ok(block, 'the README shows the fixture in use');
+  const body = block.slice(block.indexOf('test('));
+  const spec = readFileSync(join(PROJECT_DIR, 'test', 'e2e', 'electron.spec.ts'), 'utf8');
+  assert.ok(spec.includes(body), 'test/e2e/electron.spec.ts holds the README example');
+});
