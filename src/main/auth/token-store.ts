@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Profile } from '../../shared/auth-state.js';
 import { AuthError } from './auth-error.js';
+import { createOperationQueue } from './operation-queue.js';
 import type { SecretStore } from './secret-store.js';
 import type { TokenSet } from './token-set.js';
 
@@ -45,25 +46,31 @@ interface Meta {
 
 /**
  * A TokenStore on top of keytar-shaped storage. Writes are crash-safe: new chunks go under a
- * fresh generation id, the small meta entry is switched last (the commit point), then old
- * chunks are removed. A torn write therefore reads as the previous session, never as garbage.
+ * fresh generation id, the small meta entry is switched last (the commit point), then chunks
+ * of any other generation are removed. A torn write reads as the previous session.
  */
 export function createKeychainTokenStore(secrets: SecretStore, service: string): TokenStore {
   const chunkAccount = (gen: string, index: number): string => `${META_ACCOUNT}.${gen}.${index}`;
-  // Removing the previous generation is not on the person's path: it runs after the save
-  // returns, and the next save or clear waits for it.
-  let cleanup: Promise<void> = Promise.resolve();
+  // One keychain operation at a time: two overlapping saves would each remove the other's
+  // chunks as stale, and the next start would discard the session as incomplete.
+  const queue = createOperationQueue();
 
-  const removeStale = async (keepGen: string | undefined): Promise<void> => {
+  // The generation this store last committed. Saves run one at a time, but a save's cleanup
+  // may run after a later save, so it keeps whatever is committed by then, not its own.
+  let committed: string | undefined;
+
+  /** Removes every chunk but the committed generation's (all of them when `keep` is undefined). */
+  const removeStale = async (keep: string | undefined): Promise<void> => {
     const entries = await secrets.findCredentials(service);
     for (const { account } of entries) {
       if (account === META_ACCOUNT) continue;
-      if (keepGen !== undefined && account.startsWith(`${META_ACCOUNT}.${keepGen}.`)) continue;
+      if (keep !== undefined && account.startsWith(`${META_ACCOUNT}.${keep}.`)) continue;
       await secrets.deletePassword(service, account);
     }
   };
 
   const discard = async (reason: string): Promise<LoadResult> => {
+    committed = undefined;
     try {
       await secrets.deletePassword(service, META_ACCOUNT);
       await removeStale(undefined);
@@ -73,71 +80,74 @@ export function createKeychainTokenStore(secrets: SecretStore, service: string):
     return { kind: 'discarded', reason };
   };
 
+  const load = async (): Promise<LoadResult> => {
+    let metaText: string | null;
+    try {
+      metaText = await secrets.getPassword(service, META_ACCOUNT);
+    } catch (error) {
+      return { kind: 'unavailable', error: keychainError(error) };
+    }
+    if (metaText === null) return { kind: 'empty' };
+    const meta = parseMeta(metaText);
+    if (meta === undefined) return discard('the keychain entry is not in a format this app wrote');
+    const parts: string[] = [];
+    try {
+      for (let index = 0; index < meta.chunks; index += 1) {
+        const part = await secrets.getPassword(service, chunkAccount(meta.gen, index));
+        if (part === null) return discard('the keychain entry is incomplete');
+        parts.push(part);
+      }
+    } catch (error) {
+      return { kind: 'unavailable', error: keychainError(error) };
+    }
+    const payload = parts.join('');
+    if (sha256(payload) !== meta.sha256) return discard('the keychain entry is corrupt');
+    const session = parseSession(payload);
+    if (session === undefined) return discard('the keychain entry does not hold a valid session');
+    return { kind: 'found', session };
+  };
+
+  const save = async (session: StoredSession): Promise<void> => {
+    const payload = Buffer.from(JSON.stringify({ v: FORMAT_VERSION, ...session }), 'utf8').toString('base64url');
+    const chunks = Math.ceil(payload.length / CHUNK_SIZE);
+    if (chunks > MAX_CHUNKS) throw new AuthError('keychain_unavailable', 'The session is too large for the keychain.');
+    const gen = randomBytes(6).toString('hex');
+    try {
+      for (let index = 0; index < chunks; index += 1) {
+        await secrets.setPassword(
+          service,
+          chunkAccount(gen, index),
+          payload.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE),
+        );
+      }
+      const meta: Meta = { v: FORMAT_VERSION, gen, chunks, sha256: sha256(payload) };
+      await secrets.setPassword(service, META_ACCOUNT, JSON.stringify(meta));
+      committed = gen;
+    } catch (error) {
+      throw keychainError(error);
+    }
+    // Off the person's path: the save returns now, and the next operation waits for this.
+    void queue.run(() =>
+      removeStale(committed).catch(() => {
+        // Old chunks are unreachable without their meta; a later save removes them.
+      }),
+    );
+  };
+
+  const clear = async (): Promise<void> => {
+    committed = undefined;
+    try {
+      await secrets.deletePassword(service, META_ACCOUNT);
+      await removeStale(undefined);
+    } catch (error) {
+      throw keychainError(error);
+    }
+  };
+
   return {
-    async load() {
-      await cleanup;
-      let metaText: string | null;
-      try {
-        metaText = await secrets.getPassword(service, META_ACCOUNT);
-      } catch (error) {
-        return { kind: 'unavailable', error: keychainError(error) };
-      }
-      if (metaText === null) return { kind: 'empty' };
-      const meta = parseMeta(metaText);
-      if (meta === undefined) return discard('the keychain entry is not in a format this app wrote');
-      const parts: string[] = [];
-      try {
-        for (let index = 0; index < meta.chunks; index += 1) {
-          const part = await secrets.getPassword(service, chunkAccount(meta.gen, index));
-          if (part === null) return discard('the keychain entry is incomplete');
-          parts.push(part);
-        }
-      } catch (error) {
-        return { kind: 'unavailable', error: keychainError(error) };
-      }
-      const payload = parts.join('');
-      if (sha256(payload) !== meta.sha256) return discard('the keychain entry is corrupt');
-      const session = parseSession(payload);
-      if (session === undefined) return discard('the keychain entry does not hold a valid session');
-      return { kind: 'found', session };
-    },
-
-    async save(session) {
-      await cleanup;
-      const payload = Buffer.from(JSON.stringify({ v: FORMAT_VERSION, ...session }), 'utf8').toString('base64url');
-      const chunks = Math.ceil(payload.length / CHUNK_SIZE);
-      if (chunks > MAX_CHUNKS)
-        throw new AuthError('keychain_unavailable', 'The session is too large for the keychain.');
-      const gen = randomBytes(6).toString('hex');
-      try {
-        for (let index = 0; index < chunks; index += 1) {
-          await secrets.setPassword(
-            service,
-            chunkAccount(gen, index),
-            payload.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE),
-          );
-        }
-        const meta: Meta = { v: FORMAT_VERSION, gen, chunks, sha256: sha256(payload) };
-        await secrets.setPassword(service, META_ACCOUNT, JSON.stringify(meta));
-      } catch (error) {
-        throw keychainError(error);
-      }
-      cleanup = cleanup.then(() =>
-        removeStale(gen).catch(() => {
-          // Old chunks are unreachable without their meta; a later save removes them.
-        }),
-      );
-    },
-
-    async clear() {
-      await cleanup;
-      try {
-        await secrets.deletePassword(service, META_ACCOUNT);
-        await removeStale(undefined);
-      } catch (error) {
-        throw keychainError(error);
-      }
-    },
+    load: () => queue.run(load),
+    save: (session) => queue.run(() => save(session)),
+    clear: () => queue.run(clear),
   };
 }
 
