@@ -29,6 +29,11 @@ export interface LoginFlowDeps {
   readonly onStep: (step: LoginStep, details?: { authorizationUrl?: string; browserOpenFailed?: boolean }) => void;
   /** Persists the session; runs before the browser tab is told it worked. */
   readonly onAuthenticated: (tokens: TokenSet, profile: Profile) => Promise<void>;
+  /**
+   * Handed the callback server once it listens. After the login it may linger for the tab's
+   * last page; whoever needs the port next (another login, a logout's page) closes it first.
+   */
+  readonly onCallbackServer?: (server: { close(): Promise<void> }) => void;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     logger,
     ...(deps.appName ? { appName: deps.appName } : {}),
   });
+  deps.onCallbackServer?.(server);
   try {
     const parameters: Record<string, string> = {
       redirect_uri: server.redirectUri,

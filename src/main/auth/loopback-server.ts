@@ -29,13 +29,20 @@ export interface CallbackServer {
   readonly callback: Promise<CallbackResult>;
   /** Resolves once the socket is closed for good. */
   readonly closed: Promise<void>;
-  /** Shows the browser tab how the login ended, then closes the server. */
+  /**
+   * Shows the browser tab how the login ended, then closes the server: at once when the tab is
+   * already waiting, else after the grace period (or earlier through close()).
+   */
   finish(outcome: BrowserPageOutcome): void;
   /** Closes now; a pending wait rejects with `login_cancelled`. */
   close(): Promise<void>;
 }
 
 const DEFAULT_FINISH_GRACE_MS = 15_000;
+const STOPPED_WAITING: BrowserPageOutcome = {
+  kind: 'failed',
+  message: 'The app stopped waiting for this sign-in. Return to the app to try again.',
+};
 
 /**
  * Binds the callback server first and reads the port from the bound socket, so no other
@@ -74,7 +81,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     clearTimeout(timeout);
     clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
-    for (const response of parked.splice(0)) respondPage(response, 200, outcome ?? { kind: 'signed-out' }, appName);
+    // Never "signed out" here: this tab belongs to a sign-in, which simply did not say how it ended.
+    for (const response of parked.splice(0)) respondPage(response, 200, outcome ?? STOPPED_WAITING, appName);
     server.close(() => resolveClosed());
     server.closeAllConnections();
     logger.info('callback server closed');
@@ -130,7 +138,8 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         // 303 to a page without the code, so it does not stay in the browser history (RFC 9700 §4.2.4).
         response.writeHead(303, { ...LOOPBACK_SECURITY_HEADERS, Location: DONE_PATH, 'Content-Length': '0' });
         response.end();
-        graceTimer = setTimeout(shutDown, options.finishGraceMs ?? DEFAULT_FINISH_GRACE_MS);
+        // No timer yet: the tab's /done request waits for finish(), however long the code
+        // exchange or a keychain prompt takes; the grace period starts once the app has an answer.
         settle?.resolve(decision);
         return;
     }
