@@ -19,8 +19,8 @@ import { registerAuthHandlers, send } from './ipc-main.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 
 const APP_NAME = 'Desktop Login';
-/** How long quitting waits for the provider (a refresh in flight) before the app exits anyway. */
-const QUIT_DEADLINE_MS = 5_000;
+/** How long quitting waits for the provider (a refresh in flight); the keychain gets a few seconds more. */
+const QUIT_DEADLINE_MS = 3_000;
 const mainDir = dirname(fileURLToPath(import.meta.url));
 const logger = consoleLogger('desktop-login');
 
@@ -75,9 +75,9 @@ function safeEnv(): AuthEnv {
   }
 }
 
-function keychainFor(config: AuthConfig, writes: WriteTracker): { tokenStore?: TokenStore } {
+function keychainFor(config: AuthConfig): { tokenStore?: TokenStore } {
   try {
-    return { tokenStore: writes.track(createKeychainTokenStore(loadKeytar(), config.keychainService)) };
+    return { tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService) };
   } catch {
     logger.warn('the system keychain could not be loaded; sessions will not be remembered');
     return {};
@@ -89,14 +89,13 @@ async function start(): Promise<void> {
   const { config, error: configError } = readConfig();
   const { window, isTrustedSender } = createMainWindow(mainDir);
   app.on('second-instance', () => bringToFront(window));
-  const keychainWrites = createWriteTracker();
 
   const service: AuthService | undefined = config
     ? createAuthService({
         config,
         logger,
         appName: APP_NAME,
-        ...keychainFor(config, keychainWrites),
+        ...keychainFor(config),
         refreshLock: createDirectoryLock(app.getPath('userData')),
         // Checklist #6 / CVE-2025-6514: only the configured issuer's pages reach the system browser.
         openBrowser: async (url) => {
@@ -125,54 +124,17 @@ async function start(): Promise<void> {
     isTrustedSender,
   );
 
-  // Let a refresh in flight land in the keychain before quitting, so no rotated token is lost;
-  // but a provider that never answers must not keep the app from quitting.
+  // Quitting lets a refresh in flight land its rotated token in the keychain, within a deadline:
+  // a provider that never answers must not keep the app from quitting (dispose is bounded).
   let disposed = false;
   app.on('before-quit', (event) => {
     if (disposed || !service) return;
     event.preventDefault();
     disposed = true;
-    const deadline = setTimeout(() => {
-      logger.warn(`the sign-in provider did not answer within ${QUIT_DEADLINE_MS / 1000} s; quitting anyway`);
-      // A rotated refresh token that already arrived is being written: losing it would end the session.
-      void keychainWrites.idle().then(() => app.exit(0));
-    }, QUIT_DEADLINE_MS);
-    void service.dispose().finally(() => {
-      clearTimeout(deadline);
-      app.quit();
-    });
+    void service.dispose({ deadlineMs: QUIT_DEADLINE_MS }).finally(() => app.quit());
   });
   // Restoring reads only the keychain: the profile shows at once, refresh happens in the background.
   await service?.restore();
-}
-
-/** Keeps count of the keychain writes under way, so quitting at the deadline can still let them finish. */
-interface WriteTracker {
-  track(store: TokenStore): TokenStore;
-  idle(): Promise<void>;
-}
-
-function createWriteTracker(): WriteTracker {
-  const pending = new Set<Promise<void>>();
-  const tracked = <T>(write: Promise<T>): Promise<T> => {
-    const settled = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    pending.add(settled);
-    void settled.then(() => pending.delete(settled));
-    return write;
-  };
-  return {
-    track: (store) => ({
-      load: () => store.load(),
-      save: (session) => tracked(store.save(session)),
-      clear: () => tracked(store.clear()),
-    }),
-    async idle() {
-      while (pending.size > 0) await Promise.all(pending);
-    },
-  };
 }
 
 function bringToFront(window: BrowserWindow): void {

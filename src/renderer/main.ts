@@ -43,12 +43,15 @@ function render(state: AuthState): void {
     case 'signed-in':
       card.append(...signedIn(state.profile, state.persistence === 'unavailable'));
       break;
+    case 'signing-out':
+      card.append(...signingOut());
+      break;
     case 'error':
       card.append(...failed(state.error.message));
       break;
   }
   root.replaceChildren(card);
-  root.setAttribute('aria-busy', state.status === 'signing-in' ? 'true' : 'false');
+  root.setAttribute('aria-busy', state.status === 'signing-in' || state.status === 'signing-out' ? 'true' : 'false');
   if (statusChanged) {
     live.textContent = announcement(state);
     // Keyboard users land on the main action of the new state.
@@ -68,6 +71,14 @@ function signedOut(reason: string | undefined): Node[] {
       button('Login', () => act(window.auth.login()), { primary: true, autofocus: true }),
     ),
     ...noticeNodes(),
+  ];
+}
+
+function signingOut(): Node[] {
+  return [
+    el('div', { className: 'mark', ariaHidden: 'true' }, '🔐'),
+    el('h1', {}, 'Signing out…'),
+    el('p', {}, 'Ending your session here and with your sign-in provider. Your browser may ask you to confirm.'),
   ];
 }
 
@@ -254,6 +265,8 @@ function announcement(state: AuthState): string {
       return 'Continue signing in in your browser.';
     case 'signed-in':
       return `Signed in as ${state.profile.name ?? state.profile.email ?? 'you'}.`;
+    case 'signing-out':
+      return 'Signing out.';
     case 'error':
       return `Sign-in problem. ${state.error.message}`;
   }

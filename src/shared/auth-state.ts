@@ -66,6 +66,8 @@ export type AuthState =
       readonly browserOpenFailed?: boolean;
     }
   | { readonly status: 'signed-in'; readonly profile: Profile; readonly persistence: Persistence }
+  /** Logout is running: the session is ending here, at the provider and in the keychain. */
+  | { readonly status: 'signing-out' }
   | { readonly status: 'error'; readonly error: AuthErrorInfo };
 
 /** Static facts about how the app is configured that the UI may show. */

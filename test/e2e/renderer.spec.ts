@@ -114,7 +114,10 @@ test.describe('the app window (built renderer and preload on the real core)', ()
     // "Restart": a new core on the same keychain; the profile shows at once.
     const restarted = await launchApp('renderer-story');
     await expect(restarted.page.getByRole('heading', { name: user.name })).toBeVisible();
+    // The provider takes its time revoking: the window says it is signing out meanwhile.
+    idp.faults.set('/oauth/revoke', { delayMs: 1500, times: 1 });
     await restarted.page.getByRole('button', { name: 'Logout' }).click();
+    await expect(restarted.page.getByRole('heading', { name: 'Signing out…' })).toBeVisible();
     await expect(signedOutHeading(restarted.page)).toBeVisible();
     await shot(restarted.page, '6-signed-out-after-logout');
     expect(await keychain.keytar.findCredentials(restarted.config.keychainService)).toEqual([]);

@@ -289,7 +289,7 @@ describe('the built main process under plain Node (stand-in Electron)', { skip }
         assert.ok(exit, `the app was still waiting for the provider 10 s after quit:\n${app.stderr()}`);
         assert.equal(exit.code, 0);
         assert.ok(exit.at - quitAt < 8_000, `quit took ${exit.at - quitAt} ms`);
-        assert.match(app.stderr(), /quitting anyway/);
+        assert.match(app.stderr(), /quit deadline reached/);
         const kept = await storedSession();
         assert.equal(kept.tokens.refreshToken, stale.tokens.refreshToken, 'the session is kept for the next start');
       } finally {
@@ -313,7 +313,7 @@ describe('the built main process under plain Node (stand-in Electron)', { skip }
       const saved = await storedSession();
       assert.notEqual(saved.tokens.refreshToken, stale.tokens.refreshToken, 'the rotated refresh token was saved');
       assert.ok(saved.tokens.expiresAt > Date.now(), 'with the new access token');
-      assert.doesNotMatch(app.stderr(), /quitting anyway/);
+      assert.doesNotMatch(app.stderr(), /quit deadline reached/);
     },
   );
 
@@ -333,7 +333,7 @@ describe('the built main process under plain Node (stand-in Electron)', { skip }
       let resumed = false;
       try {
         app.quit();
-        await waitForStderr(app, /quitting anyway/);
+        await waitForStderr(app, /quit deadline reached/);
         assert.equal(await exitWithin(app, 1_000), undefined, 'the app waits for the keychain write under way');
       } finally {
         process.kill(daemon, 'SIGCONT');

@@ -1,15 +1,16 @@
 import * as client from 'openid-client';
-import type { AuthState, LoginStep, Persistence } from '../../shared/auth-state.js';
+import type { AuthErrorInfo, AuthState, Persistence } from '../../shared/auth-state.js';
 import type { ApiCallResult } from '../../shared/ipc-contract.js';
 import { callApi } from './api-client.js';
 import { AuthError } from './auth-error.js';
+import { INITIAL_STATE, transition, view, type MachineEvent, type MachineState } from './auth-machine.js';
 import type { AuthConfig } from './config.js';
 import { runLogin, type LoginOptions } from './login-flow.js';
 import { silentLogger, type Logger } from './logger.js';
 import { runLogout } from './logout-flow.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
 import { processLocalLock, type RefreshLock } from './refresh-lock.js';
-import { createSessionKeeper, type SessionEvent } from './session-keeper.js';
+import { createSessionKeeper, settlesWithin, type SessionEvent } from './session-keeper.js';
 import type { SignedOutPage } from './signed-out-page.js';
 import type { TokenStore } from './token-store.js';
 
@@ -37,7 +38,10 @@ export interface AuthService {
   subscribe(listener: (state: AuthState) => void): () => void;
   /** Start-up: shows the saved session from the keychain at once, without waiting on the network. */
   restore(): Promise<AuthState>;
-  /** Signs in through the system browser. A second call during a login joins the first (never two servers). Never rejects. */
+  /**
+   * Signs in through the system browser. A second call during a login joins the first (never
+   * two servers); a call during a logout starts once the logout has finished. Never rejects.
+   */
   login(options?: LoginOptions): Promise<AuthState>;
   /** Cancels a login in progress; no-op otherwise. */
   cancelLogin(): void;
@@ -49,44 +53,77 @@ export interface AuthService {
   getAccessToken(): Promise<string>;
   /** Calls the configured API on the person's behalf; the token never leaves the main process. */
   callApi(path: string): Promise<ApiCallResult>;
-  /** Signs out here, revokes the refresh token, and ends the provider session in the browser. Never rejects. */
+  /**
+   * Signs out here, revokes the refresh token, and ends the provider session in the browser.
+   * A second call during a logout joins the first. Never rejects.
+   */
   logout(): Promise<AuthState>;
-  /** Stops everything in flight and lets a running refresh land in the keychain (app quit). */
-  dispose(): Promise<void>;
+  /**
+   * Quits: cancels a login, lets a refresh land its rotated token until `deadlineMs`
+   * (default 3 s), then cuts the network; resolves within about `deadlineMs` + 3 s.
+   */
+  dispose(options?: { deadlineMs?: number }): Promise<void>;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000, 300_000];
+/** How long quitting waits for the network by default. */
+export const DEFAULT_QUIT_DEADLINE_MS = 3_000;
 
-/** Creates the auth service; nothing touches the network until a login, refresh or logout. */
+/** One login in progress: what joins it, cancels it and reopens its page. */
+interface LoginRun {
+  readonly controller: AbortController;
+  promise: Promise<AuthState>;
+  url?: string;
+}
+
+/**
+ * Creates the auth service; nothing touches the network until a login, refresh or logout.
+ *
+ * Concurrency, in one place: the session and the keychain change only through the session
+ * keeper's operation queue (restore, a login's commit, a refresh's commit, logout's end), with
+ * generation-checked commits; login and logout are each single-flight and logout outranks
+ * login; the state the renderer sees is a pure function of the events those operations report
+ * (auth-machine.ts).
+ */
 export function createAuthService(deps: AuthServiceDeps): AuthService {
   const { config } = deps;
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const appName = deps.appName ?? 'Desktop Login';
-  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, deps.network));
   const listeners = new Set<(state: AuthState) => void>();
-  let state: AuthState = { status: 'signed-out' };
-  let inFlight: { promise: Promise<AuthState>; controller: AbortController; url?: string } | undefined;
+  let machine: MachineState = INITIAL_STATE;
+  let shown: AuthState = view(machine);
+  let loginRun: LoginRun | undefined;
+  let logoutRun: Promise<AuthState> | undefined;
+  let callbackServer: { close(): Promise<void> } | undefined;
   let signedOutPage: SignedOutPage | undefined;
+  let disposed = false;
 
-  const setState = (next: AuthState): void => {
-    state = next;
+  // Every provider request goes through this fetch, so logout and quit can stop them all.
+  let requests = new AbortController();
+  const baseFetch = deps.network?.fetch ?? fetch;
+  const scopedFetch: typeof fetch = (input, init) =>
+    baseFetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, requests.signal]) : requests.signal,
+    });
+  const abortProviderRequests = (): void => {
+    requests.abort();
+    requests = new AbortController();
+  };
+  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, { ...deps.network, fetch: scopedFetch }));
+
+  const dispatch = (event: MachineEvent): void => {
+    machine = transition(machine, event);
+    // Every event is told, even one that leaves the view as it was (a renewal): listeners learn the session moved on.
+    const next = view(machine);
+    shown = next;
     for (const listener of listeners) {
       try {
         listener(next);
       } catch {
         logger.error('a state listener threw');
       }
-    }
-  };
-
-  const onSessionEvent = (event: SessionEvent): void => {
-    // A login in progress owns the state; session events only describe an existing session.
-    if (inFlight) return;
-    if (event.kind === 'updated') {
-      setState({ status: 'signed-in', profile: event.session.profile, persistence: event.persistence });
-    } else {
-      setState({ status: 'signed-out', reason: event.reason.toInfo() });
     }
   };
 
@@ -99,79 +136,112 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     now,
     refreshSkewMs: config.refreshSkewMs,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-    onEvent: onSessionEvent,
+    abortProviderRequests,
+    onEvent: (event: SessionEvent) =>
+      dispatch(
+        event.kind === 'updated'
+          ? { type: 'session-renewed', profile: event.session.profile, persistence: event.persistence }
+          : { type: 'session-ended', notice: event.reason.toInfo() },
+      ),
   });
 
-  const signedInState = (persistence: Persistence): AuthState => {
-    const session = keeper.current();
-    return session ? { status: 'signed-in', profile: session.profile, persistence } : { status: 'signed-out' };
+  /** Frees the registered callback port: a finished login's lingering server, a logout's signed-out page. */
+  const releasePort = async (): Promise<void> => {
+    signedOutPage?.close();
+    signedOutPage = undefined;
+    const server = callbackServer;
+    callbackServer = undefined;
+    await server?.close();
+  };
+
+  const runOneLogin = async (run: LoginRun, options: LoginOptions | undefined): Promise<AuthState> => {
+    // A logout in progress finishes first: it would end this session, and its page holds the port.
+    await logoutRun;
+    if (run.controller.signal.aborted || disposed) return shown;
+    await releasePort();
+    const startedAt = now();
+    dispatch({ type: 'login-started', startedAt });
+    let persistence: Persistence = 'unavailable';
+    try {
+      const profile = await runLogin(
+        {
+          config,
+          discovery,
+          openBrowser: deps.openBrowser,
+          logger,
+          signal: run.controller.signal,
+          now,
+          appName,
+          onStep: (step, details) => {
+            if (details?.authorizationUrl !== undefined) run.url = details.authorizationUrl;
+            dispatch({
+              type: 'login-progressed',
+              step,
+              linkAvailable: run.url !== undefined,
+              ...(details?.browserOpenFailed ? { browserOpenFailed: true } : {}),
+            });
+          },
+          onAuthenticated: async (tokens, profile) => {
+            persistence = await keeper.adopt({ tokens, profile });
+          },
+          onCallbackServer: (server) => (callbackServer = server),
+        },
+        options,
+      );
+      dispatch({ type: 'login-succeeded', profile, persistence });
+    } catch (error) {
+      const authError =
+        error instanceof AuthError
+          ? error
+          : new AuthError('unexpected', 'Sign-in failed unexpectedly. Try again.', { cause: error });
+      if (authError.code !== 'login_cancelled') logger.warn(`sign-in failed (${authError.code})`);
+      dispatch({ type: 'login-failed', error: authError.toInfo() });
+    }
+    return shown;
   };
 
   const login = (options?: LoginOptions): Promise<AuthState> => {
-    if (inFlight) return inFlight.promise;
-    // The signed-out page may still hold a registered port the callback needs.
-    signedOutPage?.close();
-    signedOutPage = undefined;
-    const controller = new AbortController();
-    const startedAt = now();
-    const current: { promise: Promise<AuthState>; controller: AbortController; url?: string } = {
-      controller,
-      promise: Promise.resolve(state),
-    };
-    inFlight = current;
-    setState({ status: 'signing-in', step: 'opening-browser', startedAt, linkAvailable: false });
-    const onStep = (step: LoginStep, details?: { authorizationUrl?: string; browserOpenFailed?: boolean }): void => {
-      if (details?.authorizationUrl !== undefined) current.url = details.authorizationUrl;
-      setState({
-        status: 'signing-in',
-        step,
-        startedAt,
-        linkAvailable: current.url !== undefined,
-        ...(details?.browserOpenFailed ? { browserOpenFailed: true } : {}),
-      });
-    };
-    let persistence: Persistence = 'unavailable';
-    current.promise = runLogin(
-      {
-        config,
-        discovery,
-        openBrowser: deps.openBrowser,
-        logger,
-        signal: controller.signal,
-        now,
-        onStep,
-        appName,
-        onAuthenticated: async (tokens, profile) => {
-          persistence = await keeper.adopt({ tokens, profile });
-        },
-      },
-      options,
-    )
-      .then(
-        (profile): AuthState => ({ status: 'signed-in', profile, persistence }),
-        (error: unknown): AuthState => {
-          const authError =
-            error instanceof AuthError
-              ? error
-              : new AuthError('unexpected', 'Sign-in failed unexpectedly. Try again.', { cause: error });
-          if (authError.code !== 'login_cancelled') logger.warn(`sign-in failed (${authError.code})`);
-          // A failed or cancelled attempt does not end an existing session.
-          if (keeper.current() && authError.code === 'login_cancelled') return signedInState(keeper.persistence());
-          return authError.code === 'login_cancelled'
-            ? { status: 'signed-out', reason: authError.toInfo() }
-            : { status: 'error', error: authError.toInfo() };
-        },
-      )
-      .then((next) => {
-        if (inFlight === current) inFlight = undefined;
-        setState(next);
-        return next;
-      });
-    return current.promise;
+    if (loginRun) return loginRun.promise;
+    if (disposed) return Promise.resolve(shown);
+    const run: LoginRun = { controller: new AbortController(), promise: Promise.resolve(shown) };
+    loginRun = run;
+    run.promise = runOneLogin(run, options).finally(() => {
+      if (loginRun === run) loginRun = undefined;
+    });
+    return run.promise;
+  };
+
+  const runOneLogout = async (): Promise<AuthState> => {
+    dispatch({ type: 'logout-started' });
+    const pendingLogin = loginRun;
+    pendingLogin?.controller.abort();
+    await pendingLogin?.promise;
+    await releasePort();
+    let notice: AuthErrorInfo | undefined;
+    try {
+      const outcome = await runLogout({ config, discovery, keeper, openBrowser: deps.openBrowser, logger, appName });
+      signedOutPage = outcome.signedOutPage;
+      if (!outcome.providerSessionEnded) {
+        notice = {
+          code: 'provider_unreachable',
+          message:
+            'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there.',
+        };
+      } else if (!outcome.keychainCleared) {
+        notice = {
+          code: 'keychain_unavailable',
+          message: 'You are signed out, but the keychain entry could not be removed.',
+        };
+      }
+    } catch (error) {
+      notice = (error instanceof AuthError ? error : new AuthError('unexpected', 'Logout did not finish.')).toInfo();
+    }
+    dispatch({ type: 'logout-finished', ...(notice ? { notice } : {}) });
+    return shown;
   };
 
   return {
-    getState: () => state,
+    getState: () => shown,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -179,18 +249,19 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
     async restore() {
       const result = await keeper.restore();
+      if (!result.applied) return shown;
       switch (result.kind) {
         case 'found':
-          setState(signedInState('keychain'));
+          dispatch({ type: 'restored', profile: result.session.profile, persistence: 'keychain' });
           break;
         case 'empty':
-          setState({ status: 'signed-out' });
+          dispatch({ type: 'restored-nothing' });
           break;
         case 'discarded':
           logger.warn(`the saved session was discarded: ${result.reason}`);
-          setState({
-            status: 'signed-out',
-            reason: {
+          dispatch({
+            type: 'restored-nothing',
+            notice: {
               code: 'keychain_unavailable',
               message: 'Your saved session could not be read, so it was removed. Please sign in again.',
             },
@@ -199,9 +270,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         case 'unavailable':
           // A locked keychain is no reason to delete anything: signed out for this run only.
           logger.warn('the keychain is unavailable; starting signed out');
-          setState({
-            status: 'signed-out',
-            reason: {
+          dispatch({
+            type: 'restored-nothing',
+            notice: {
               code: 'keychain_unavailable',
               message:
                 'The system keychain is locked or unavailable, so your saved session could not be opened. Unlock it and restart, or sign in for this run only.',
@@ -209,16 +280,16 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
           });
           break;
       }
-      return state;
+      return shown;
     },
 
     login,
     cancelLogin() {
-      inFlight?.controller.abort();
+      loginRun?.controller.abort();
     },
-    signInLink: () => inFlight?.url,
+    signInLink: () => loginRun?.url,
     async reopenBrowser() {
-      const url = inFlight?.url;
+      const url = loginRun?.url;
       if (url === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress to reopen.');
       await deps.openBrowser(url);
     },
@@ -230,45 +301,23 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         path,
       ),
 
-    async logout() {
-      inFlight?.controller.abort();
-      await inFlight?.promise;
-      try {
-        const outcome = await runLogout({ config, discovery, keeper, openBrowser: deps.openBrowser, logger, appName });
-        signedOutPage = outcome.signedOutPage;
-        if (!outcome.providerSessionEnded) {
-          setState({
-            status: 'signed-out',
-            reason: {
-              code: 'provider_unreachable',
-              message:
-                'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there.',
-            },
-          });
-        } else if (!outcome.keychainCleared) {
-          setState({
-            status: 'signed-out',
-            reason: {
-              code: 'keychain_unavailable',
-              message: 'You are signed out, but the keychain entry could not be removed.',
-            },
-          });
-        } else {
-          setState({ status: 'signed-out' });
-        }
-      } catch (error) {
-        const authError = error instanceof AuthError ? error : new AuthError('unexpected', 'Logout did not finish.');
-        setState({ status: 'signed-out', reason: authError.toInfo() });
-      }
-      return state;
+    logout() {
+      logoutRun ??= runOneLogout().finally(() => {
+        logoutRun = undefined;
+      });
+      return logoutRun;
     },
 
-    async dispose() {
-      const pending = inFlight;
-      pending?.controller.abort();
-      await pending?.promise;
+    async dispose(options = {}) {
+      const deadlineMs = options.deadlineMs ?? DEFAULT_QUIT_DEADLINE_MS;
+      const startedAt = Date.now();
+      disposed = true;
+      loginRun?.controller.abort();
+      const running = Promise.all([loginRun?.promise, logoutRun]);
+      if (!(await settlesWithin(running, deadlineMs))) abortProviderRequests();
+      await keeper.dispose(Math.max(0, deadlineMs - (Date.now() - startedAt)));
       signedOutPage?.close();
-      await keeper.dispose();
+      await callbackServer?.close();
     },
   };
 }

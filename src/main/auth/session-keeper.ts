@@ -4,13 +4,14 @@ import { AuthError } from './auth-error.js';
 import type { AuthConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
+import { createOperationQueue } from './operation-queue.js';
 import { profileFromClaims } from './profile.js';
 import { mapProviderError } from './provider-errors.js';
 import type { RefreshLock } from './refresh-lock.js';
 import { tokenSetFromResponse } from './token-set.js';
 import type { LoadResult, StoredSession, TokenStore } from './token-store.js';
 
-/** What the keeper tells the service: a new session (after refresh), or the end of it. */
+/** What the keeper tells the service: the session was renewed, or it ended. */
 export type SessionEvent =
   | { readonly kind: 'updated'; readonly session: StoredSession; readonly persistence: Persistence }
   | { readonly kind: 'ended'; readonly reason: AuthError };
@@ -28,35 +29,54 @@ export interface SessionKeeperDeps {
   readonly refreshSkewMs: number;
   /** Delays between attempts when the provider is unreachable; the session is kept meanwhile. */
   readonly retryDelaysMs: readonly number[];
+  /** Stops every request to the provider now in flight (they fail as aborted). */
+  readonly abortProviderRequests: () => void;
   readonly onEvent: (event: SessionEvent) => void;
 }
+
+/** What restore found, and whether it became the session (a sign-in that finished first wins). */
+export type RestoreResult = LoadResult & { readonly applied: boolean };
 
 /** Holds the signed-in session, keeps its access token fresh and the keychain in step. */
 export interface SessionKeeper {
   current(): StoredSession | undefined;
   persistence(): Persistence;
   /** Reads the keychain (no network). Starts a background refresh when the access token is stale. */
-  restore(): Promise<LoadResult>;
+  restore(): Promise<RestoreResult>;
   /** Takes a freshly signed-in session: saves it to the keychain, or keeps it in memory if that fails. */
   adopt(session: StoredSession): Promise<Persistence>;
   /** A valid access token, refreshing first when it is (about to be) expired. Single-flight. */
   getAccessToken(): Promise<string>;
   /** Refreshes now (single-flight), e.g. after the API said 401. */
   refresh(): Promise<StoredSession>;
-  /** Forgets the session in memory and the keychain; returns what it was, for logout. */
+  /** Forgets the session in memory and the keychain; returns its latest tokens, for revocation. */
   end(): Promise<{ session?: StoredSession; keychainCleared: boolean }>;
-  /** Waits for an in-flight refresh to finish and be saved, so a quit never loses a rotated token. */
-  dispose(): Promise<void>;
+  /**
+   * Stops for good within `deadlineMs` plus a short grace for a keychain write under way: a
+   * refresh may still land its rotated token until the deadline, then the network is cut.
+   */
+  dispose(deadlineMs: number): Promise<void>;
 }
 
 /** A caller waiting for a token retries quickly, then reports the outage; the background keeps trying longer. */
 const FOREGROUND_RETRY_MS = [250, 1000];
+/** How long an adopt or end waits for a cut-off refresh to settle before going ahead without it. */
+const SETTLE_REFRESH_MS = 2_000;
+/** How long quitting still waits, after the network deadline, for a keychain write already started. */
+export const KEYCHAIN_WRITE_GRACE_MS = 3_000;
 
-/** Creates the session keeper. */
+/**
+ * Creates the session keeper. Every change to the session or the keychain (restore, adopt,
+ * a refresh's commit, end) runs through one operation queue, and a refresh commits only if
+ * no adopt or end ran since it began (its generation): a stale refresh can never write.
+ */
 export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
   const { config, logger, now } = deps;
+  const queue = createOperationQueue();
   let session: StoredSession | undefined;
   let persistence: Persistence = deps.store ? 'keychain' : 'unavailable';
+  /** Bumped by every operation that replaces or ends the session. */
+  let generation = 0;
   let inFlight: Promise<StoredSession> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let retryIndex = 0;
@@ -95,50 +115,73 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
       await refresh();
       retryIndex = 0;
     } catch (error) {
-      if (!(error instanceof AuthError) || error.code === 'session_expired' || !session || disposed) return;
+      if (!session || disposed || (error instanceof AuthError && error.code === 'session_expired')) return;
+      // Whatever failed (an outage, or something no one foresaw), back off and say so: never a silent loop.
+      const code = error instanceof AuthError ? error.code : 'unexpected';
       const delay = deps.retryDelaysMs[Math.min(retryIndex, deps.retryDelaysMs.length - 1)] ?? 60_000;
       retryIndex += 1;
-      logger.warn(`background refresh failed (${error.code}); retrying in ${Math.round(delay / 1000)} s`);
+      logger.warn(`background refresh failed (${code}); retrying in ${Math.round(delay / 1000)} s`);
       clearTimeout(timer);
       timer = setTimeout(() => void backgroundRefresh(), delay);
       timer.unref();
     }
   };
 
-  const endWith = async (reason: AuthError): Promise<never> => {
-    session = undefined;
-    clearTimeout(timer);
-    try {
-      await deps.store?.clear();
-    } catch {
-      logger.warn('the keychain entry could not be removed');
-    }
-    deps.onEvent({ kind: 'ended', reason });
-    throw reason;
-  };
+  /** Ends the session because the provider refused it; a commit, so it goes through the queue. */
+  const endWith = (reason: AuthError, startedAt: number): Promise<never> =>
+    queue.run(async () => {
+      if (generation === startedAt) {
+        generation += 1;
+        session = undefined;
+        clearTimeout(timer);
+        try {
+          await deps.store?.clear();
+        } catch {
+          logger.warn('the keychain entry could not be removed');
+        }
+        deps.onEvent({ kind: 'ended', reason });
+      }
+      throw reason;
+    });
+
+  /** Saves a renewed session unless the session it renewed was replaced or ended meanwhile. */
+  const commitRefresh = (next: StoredSession, startedAt: number): Promise<StoredSession> =>
+    queue.run(async () => {
+      if (generation !== startedAt) {
+        logger.info('a refresh finished after the session changed; its tokens were dropped');
+        if (session) return session;
+        throw new AuthError('not_signed_in', 'You are not signed in.');
+      }
+      // The rotated refresh token is saved before the new access token is handed out
+      // (RFC 9700 §4.14.2): losing it would sign the person out on the next start.
+      persistence = await save(next);
+      session = next;
+      logger.info('session renewed');
+      deps.onEvent({ kind: 'updated', session: next, persistence });
+      return next;
+    });
 
   const refreshOnce = async (): Promise<StoredSession> => {
     const before = session;
+    const startedAt = generation;
     if (!before) throw new AuthError('not_signed_in', 'You are not signed in.');
     return deps.lock.withLock(async () => {
+      // Waiting for the lock took long enough for the session to be replaced or ended: nothing to renew.
+      if (generation !== startedAt) return commitRefresh(before, startedAt);
       // Another app instance may have rotated the refresh token meanwhile: adopt its result
       // instead of replaying ours, which Auth0's reuse detection would punish by revoking all.
       const stored = await deps.store?.load();
-      let base = session ?? before;
+      let base = before;
       if (stored?.kind === 'found' && stored.session.profile.sub === base.profile.sub) {
         const storedToken = stored.session.tokens.refreshToken;
         if (storedToken !== base.tokens.refreshToken && (storedToken === undefined || !redeemed.has(storedToken))) {
           base = stored.session;
-          session = base;
-          if (isFresh(base)) {
-            deps.onEvent({ kind: 'updated', session: base, persistence });
-            return base;
-          }
+          if (isFresh(base)) return commitRefresh(base, startedAt);
         }
       }
       const refreshToken = base.tokens.refreshToken;
       if (refreshToken === undefined) {
-        return endWith(new AuthError('session_expired', 'Your session has ended. Please sign in again.'));
+        return endWith(new AuthError('session_expired', 'Your session has ended. Please sign in again.'), startedAt);
       }
       let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
@@ -146,6 +189,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
         response = await client.refreshTokenGrant(oidc, refreshToken);
       } catch (error) {
         const mapped = mapProviderError(error, 'refresh');
+        if (generation !== startedAt) throw mapped;
         if (mapped.code === 'session_expired' || mapped.code === 'id_token_invalid') {
           logger.warn(`the session could not be renewed (${mapped.code}); signing out`);
           return endWith(
@@ -154,23 +198,18 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
               : new AuthError('session_expired', 'Your session could not be verified. Please sign in again.', {
                   cause: mapped,
                 }),
+            startedAt,
           );
         }
         throw mapped;
       }
+      redeemed.add(refreshToken);
       const claims = response.claims();
       const next: StoredSession = {
         tokens: tokenSetFromResponse(response, now(), base.tokens, config.audience),
         profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
       };
-      redeemed.add(refreshToken);
-      // The rotated refresh token is saved before the new access token is handed out
-      // (RFC 9700 §4.14.2): losing it would sign the person out on the next start.
-      persistence = await save(next);
-      session = next;
-      logger.info('session renewed');
-      deps.onEvent({ kind: 'updated', session: next, persistence });
-      return next;
+      return commitRefresh(next, startedAt);
     });
   };
 
@@ -182,34 +221,55 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     return inFlight;
   };
 
+  /**
+   * Cuts a refresh's network wait short and lets it settle, so an end or adopt sees its outcome.
+   * Bounded: a refresh still running afterwards (say, waiting on another instance's lock) finds
+   * its generation stale when it commits, and writes nothing.
+   */
+  const settleRefresh = async (): Promise<void> => {
+    if (!inFlight) return;
+    deps.abortProviderRequests();
+    await settlesWithin(
+      inFlight.catch(() => undefined),
+      SETTLE_REFRESH_MS,
+    );
+  };
+
   return {
     current: () => session,
     persistence: () => persistence,
 
-    async restore() {
-      if (!deps.store) {
-        return {
-          kind: 'unavailable',
-          error: new AuthError('keychain_unavailable', 'The system keychain is not available.'),
-        };
-      }
-      const result = await deps.store.load();
-      if (result.kind === 'found') {
-        session = result.session;
-        persistence = 'keychain';
-        if (isFresh(result.session)) schedule();
-        else void backgroundRefresh();
-      } else if (result.kind === 'unavailable') {
-        persistence = 'unavailable';
-      }
-      return result;
-    },
+    restore: () =>
+      queue.run(async (): Promise<RestoreResult> => {
+        if (!deps.store) {
+          const error = new AuthError('keychain_unavailable', 'The system keychain is not available.');
+          return { kind: 'unavailable', error, applied: false };
+        }
+        const result = await deps.store.load();
+        // A sign-in that committed first is newer than anything the keychain held at start-up.
+        if (session !== undefined || disposed) return { ...result, applied: false };
+        if (result.kind === 'found') {
+          session = result.session;
+          persistence = 'keychain';
+          if (isFresh(result.session)) schedule();
+          else void backgroundRefresh();
+        } else if (result.kind === 'unavailable') {
+          persistence = 'unavailable';
+        }
+        return { ...result, applied: true };
+      }),
 
     async adopt(next) {
-      session = next;
-      persistence = await save(next);
-      schedule();
-      return persistence;
+      // A refresh of the previous session must not commit after this one: cut it short first.
+      await settleRefresh();
+      return queue.run(async () => {
+        generation += 1;
+        redeemed.clear();
+        persistence = await save(next);
+        session = next;
+        schedule();
+        return persistence;
+      });
     },
 
     async getAccessToken() {
@@ -221,7 +281,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
           return (await refresh()).tokens.accessToken;
         } catch (error) {
           const transient = error instanceof AuthError && error.code === 'provider_unreachable';
-          if (!transient || attempt >= 2 || !session) throw error;
+          if (!transient || attempt >= 2 || !session || disposed) throw error;
           await new Promise((resolve) => setTimeout(resolve, FOREGROUND_RETRY_MS[attempt] ?? 1000));
         }
       }
@@ -230,25 +290,50 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     refresh,
 
     async end() {
-      // Let a refresh in flight land first, so it cannot bring the session back afterwards.
-      await inFlight?.catch(() => undefined);
-      const ended = session;
-      session = undefined;
-      redeemed.clear();
-      clearTimeout(timer);
-      let keychainCleared = true;
-      try {
-        await deps.store?.clear();
-      } catch {
-        keychainCleared = false;
-      }
-      return { ...(ended ? { session: ended } : {}), keychainCleared };
+      // A refresh in flight either lands first (and its rotated token is the one to revoke) or is cut off.
+      await settleRefresh();
+      return queue.run(async () => {
+        generation += 1;
+        const ended = session;
+        session = undefined;
+        redeemed.clear();
+        clearTimeout(timer);
+        let keychainCleared = true;
+        try {
+          await deps.store?.clear();
+        } catch {
+          keychainCleared = false;
+        }
+        return { ...(ended ? { session: ended } : {}), keychainCleared };
+      });
     },
 
-    async dispose() {
+    async dispose(deadlineMs) {
       disposed = true;
       clearTimeout(timer);
-      await inFlight?.catch(() => undefined);
+      const pending = inFlight?.catch(() => undefined);
+      if (pending && !(await settlesWithin(pending, deadlineMs))) {
+        logger.warn(`quit deadline reached after ${deadlineMs / 1000} s: provider requests cut off`);
+        deps.abortProviderRequests();
+      }
+      // A keychain write under way may hold a rotated refresh token that already arrived.
+      if (!(await settlesWithin(queue.idle(), KEYCHAIN_WRITE_GRACE_MS))) {
+        logger.warn('the keychain did not finish writing in time; quitting without waiting further');
+      }
     },
   };
+}
+
+/** True when `promise` settles within `ms`; the timer never keeps the process alive. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
