@@ -1,8 +1,19 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { AuthError } from '../../src/main/auth/auth-error.js';
 import { mapProviderError } from '../../src/main/auth/provider-errors.js';
+import {
+  CODE,
+  REFRESH_TOKEN,
+  VERIFIER,
+  assertNoSecret,
+  codeExchangeFailure,
+  json,
+  refreshFailure,
+} from '../support/token-endpoint-answers.js';
 
 function responseBodyError(status: number, error: string): client.ResponseBodyError {
   return new client.ResponseBodyError('server responded with an error in the response body', {
@@ -17,12 +28,18 @@ function clientError(message: string, code: string, cause: unknown): client.Clie
 }
 
 describe('mapProviderError', () => {
-  test('a network failure (TypeError: fetch failed) is provider_unreachable', () => {
-    const cause = new TypeError('fetch failed');
-    const mapped = mapProviderError(cause, 'token');
+  test('a network failure (TypeError: fetch failed, with a system error code as its cause) is provider_unreachable', () => {
+    // What undici throws: the TypeError's cause carries ECONNREFUSED, ENOTFOUND, UND_ERR_* …
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }),
+    });
+    const mapped = mapProviderError(refused, 'token');
     assert.equal(mapped.code, 'provider_unreachable');
-    assert.equal(mapped.cause, cause);
-    assert.equal(mapProviderError(new TypeError('fetch failed'), 'discovery').code, 'provider_unreachable');
+    assert.equal(mapped.cause, refused);
+    const notFound = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND tenant.example'), { code: 'ENOTFOUND' }),
+    });
+    assert.equal(mapProviderError(notFound, 'discovery').code, 'provider_unreachable');
   });
 
   test('a DOMException TimeoutError or AbortError is provider_unreachable', () => {
@@ -57,7 +74,6 @@ describe('mapProviderError', () => {
     const mapped = mapProviderError(error, 'token');
     assert.equal(mapped.code, 'id_token_invalid');
     assert.match(mapped.message, /could not be verified/);
-    assert.equal(mapProviderError(error, 'refresh').code, 'id_token_invalid');
     for (const code of [
       'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
       'OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED',
@@ -124,5 +140,185 @@ describe('mapProviderError', () => {
     const mapped = mapProviderError(error, 'token');
     assert.equal(mapped.code, 'provider_error');
     assert.match(mapped.message, /access_denied/);
+  });
+});
+
+describe('provider text never reaches a message (DESIGN checklist 13)', () => {
+  test('a token endpoint that echoes the refresh token into error and error_description', async () => {
+    const echoes: Array<(form: URLSearchParams) => Response> = [
+      (form) => json(400, { error: form.get('refresh_token'), error_description: form.toString() }),
+      (form) => json(400, { error: `invalid_grant ${form.get('refresh_token') ?? ''}` }),
+      (form) =>
+        json(400, {
+          error: 'invalid_request',
+          error_description: `bad refresh_token=${form.get('refresh_token') ?? ''}`,
+        }),
+      (form) => json(403, { error: 'unauthorized_client', error_description: form.toString() }),
+      (form) =>
+        new Response(null, {
+          status: 401,
+          headers: {
+            'www-authenticate': `Bearer error="${form.get('refresh_token') ?? ''}", error_description="${form.toString()}"`,
+          },
+        }),
+      (form) => new Response(`<p>${form.toString()}</p>`, { status: 400, headers: { 'content-type': 'text/html' } }),
+      (form) => json(200, { token_type: 'Bearer', refresh_token: form.get('refresh_token') }),
+    ];
+    for (const [index, echo] of echoes.entries()) {
+      const error = await refreshFailure(echo);
+      const mapped = mapProviderError(error, 'refresh');
+      assertNoSecret(JSON.stringify(mapped.toInfo()), { 'refresh token': REFRESH_TOKEN }, `echo ${index}: message`);
+      assert.notEqual(mapped.code, 'session_expired', `echo ${index}: an echo is not invalid_grant`);
+      assert.notEqual(mapped.code, 'unexpected', `echo ${index}: the endpoint answered`);
+    }
+    const echoedCode = mapProviderError(await refreshFailure(echoes[0] ?? assert.fail()), 'refresh');
+    assert.match(echoedCode.message, /\(unrecognised error\)/);
+  });
+
+  test('a token endpoint that echoes the code and PKCE verifier of a sign-in', async () => {
+    const secrets = { code: CODE, verifier: VERIFIER };
+    for (const echo of [
+      (form: URLSearchParams) => json(400, { error: form.get('code_verifier'), error_description: form.toString() }),
+      (form: URLSearchParams) => json(400, { error: form.get('code'), error_description: 'invalid code' }),
+      (form: URLSearchParams) => json(400, { error: 'invalid_grant', error_description: form.toString() }),
+    ]) {
+      const error = await codeExchangeFailure({ code: CODE }, echo);
+      const mapped = mapProviderError(error, 'token');
+      assert.equal(mapped.code, 'token_exchange_failed');
+      assertNoSecret(mapped.message, secrets, 'message');
+    }
+  });
+
+  test('a callback error (AuthorizationResponseError) shows only an allowed code', async () => {
+    const echoed = mapProviderError(await codeExchangeFailure({ error: VERIFIER, error_description: CODE }), 'token');
+    assert.equal(echoed.code, 'provider_error');
+    assertNoSecret(echoed.message, { code: CODE, verifier: VERIFIER }, 'message');
+    assert.match(echoed.message, /unrecognised error/);
+    const plain = mapProviderError(
+      await codeExchangeFailure({ error: 'access_denied', error_description: 'The user said no' }),
+      'token',
+    );
+    assert.match(plain.message, /\(access_denied\)/);
+    assert.doesNotMatch(plain.message, /user said no/);
+  });
+});
+
+describe('what a failure is (classes and codes, not "every TypeError is an outage")', () => {
+  test("fetch's own network failure, as Node really throws it, is provider_unreachable", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const error = await fetch(`http://127.0.0.1:${port}/oauth/token`).then(
+      () => assert.fail('the closed port answered'),
+      (failure: unknown) => failure,
+    );
+    assert.ok(error instanceof TypeError);
+    assert.equal(mapProviderError(error, 'refresh').code, 'provider_unreachable');
+    const socketClosed = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('other side closed'), { name: 'SocketError', code: 'UND_ERR_SOCKET' }),
+    });
+    assert.equal(mapProviderError(socketClosed, 'token').code, 'provider_unreachable');
+  });
+
+  test("the app's own TypeError and openid-client's argument errors are unexpected, not an outage", async () => {
+    const own = new TypeError("Cannot read properties of undefined (reading 'tokens')");
+    let argument: unknown;
+    try {
+      await client.refreshTokenGrant({} as client.Configuration, REFRESH_TOKEN);
+    } catch (error) {
+      argument = error;
+    }
+    assert.ok(argument instanceof TypeError);
+    assert.equal((argument as { code?: unknown }).code, 'ERR_INVALID_ARG_TYPE');
+    for (const error of [own, argument, new RangeError('Invalid time value'), new TypeError('fetch failed')]) {
+      for (const stage of ['discovery', 'token', 'refresh', 'revocation'] as const) {
+        const mapped = mapProviderError(error, stage);
+        assert.equal(mapped.code, 'unexpected', `${String(error)} at ${stage}`);
+        assert.doesNotMatch(mapped.message, /internet|could not be reached/);
+      }
+    }
+  });
+});
+
+describe('refresh answers that do not end the session (only invalid_grant and OIDC Core §12.2 do)', () => {
+  const clientSetup =
+    /Application Type to Native, Token Endpoint Authentication Method to None, and turn on Advanced Settings > Grant Types > Authorization Code and Refresh Token\. You are still signed in/;
+
+  test('invalid_grant ends it: session_expired', async () => {
+    const mapped = mapProviderError(await refreshFailure(() => json(400, { error: 'invalid_grant' })), 'refresh');
+    assert.equal(mapped.code, 'session_expired');
+  });
+
+  test('401 with WWW-Authenticate, invalid_client, unauthorized_client or a bare 401: provider_error naming the Auth0 settings', async () => {
+    for (const answer of [
+      () =>
+        new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer error="invalid_client", error_description="no"' },
+        }),
+      () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="tenant"' } }),
+      () => json(400, { error: 'invalid_client', error_description: 'Client authentication failed' }),
+      () => json(401, { error: 'invalid_client' }),
+      () =>
+        json(403, {
+          error: 'unauthorized_client',
+          error_description: "Grant type 'refresh_token' not allowed for the client.",
+        }),
+      () => new Response('Unauthorized', { status: 401, headers: { 'content-type': 'text/plain' } }),
+    ]) {
+      const error = await refreshFailure(answer);
+      const mapped = mapProviderError(error, 'refresh');
+      assert.equal(mapped.code, 'provider_error', String(error));
+      assert.match(mapped.message, clientSetup);
+    }
+  });
+
+  test('a malformed 200 (no access_token, not JSON, broken JSON) is retried like an outage and says it was malformed', async () => {
+    for (const answer of [
+      () => json(200, { token_type: 'Bearer', expires_in: 600 }),
+      () => json(200, { access_token: 42, token_type: 'Bearer' }),
+      () => new Response('<html>proxy</html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+      () => new Response('{"access_token":', { status: 200, headers: { 'content-type': 'application/json' } }),
+      () => new Response('<html>Bad request</html>', { status: 400, headers: { 'content-type': 'text/html' } }),
+    ]) {
+      const error = await refreshFailure(answer);
+      const mapped = mapProviderError(error, 'refresh');
+      assert.equal(mapped.code, 'provider_unreachable', String(error));
+      assert.match(mapped.message, /answer to the session renewal was malformed.*You are still signed in/);
+      assert.doesNotMatch(mapped.message, /internet/);
+    }
+  });
+
+  test('429 is the provider being busy, not a broken session', async () => {
+    const mapped = mapProviderError(await refreshFailure(() => new Response('slow down', { status: 429 })), 'refresh');
+    assert.equal(mapped.code, 'provider_unreachable');
+    assert.match(mapped.message, /busy \(HTTP 429\)/);
+  });
+
+  test('a refreshed ID token whose iss, aud or azp differ (JWT claim comparison) ends it as another account (OIDC Core §12.2)', () => {
+    const error = clientError(
+      'unexpected JWT claim value encountered',
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+      new Error('aud'),
+    );
+    const mapped = mapProviderError(error, 'refresh');
+    assert.equal(mapped.code, 'session_expired');
+    assert.match(mapped.message, /for a different account/);
+  });
+});
+
+describe('the callback failed its RFC 9207 issuer check', () => {
+  test('iss naming another issuer, or missing where discovery promises it: untrusted_endpoint, said so', async () => {
+    const promised = { authorization_response_iss_parameter_supported: true };
+    for (const query of [{ code: CODE, iss: 'https://impostor.example.com/' }, { code: CODE }] as Record<
+      string,
+      string
+    >[]) {
+      const mapped = mapProviderError(await codeExchangeFailure(query, undefined, promised), 'token');
+      assert.equal(mapped.code, 'untrusted_endpoint', JSON.stringify(query));
+      assert.match(mapped.message, /RFC 9207/);
+      assertNoSecret(mapped.message, { code: CODE }, 'message');
+    }
   });
 });

@@ -17,11 +17,20 @@ export interface Fault {
   readonly delayMs?: number;
   /** How many requests to affect; unlimited when absent. */
   readonly times?: number;
+  /**
+   * With `status`: an endpoint (or proxy) that echoes its input. In `body` strings and `headers`
+   * values, `{name}` becomes the request's query parameter or form field `name`
+   * (`{refresh_token}`, `{code_verifier}`, `{state}`) and `{form}` the whole form.
+   */
+  readonly echo?: boolean;
 }
 
-/** The one defect a tampered ID token carries. */
+/**
+ * The one defect a tampered ID token carries. `other-sub` is validly signed with the provider's
+ * key: set after a sign-in, the refreshed ID token names another person (OIDC Core §12.2).
+ */
 export type IdTokenDefect =
-  'wrong-iss' | 'wrong-aud' | 'wrong-nonce' | 'expired' | 'unknown-key' | 'alg-none' | 'hs256';
+  'wrong-iss' | 'wrong-aud' | 'wrong-nonce' | 'expired' | 'unknown-key' | 'alg-none' | 'hs256' | 'other-sub';
 
 /** Switches tests flip to make the provider fail in realistic ways; none of them needs the app to change. */
 export interface FaultControls {
@@ -35,6 +44,12 @@ export interface FaultControls {
   idToken(mode: IdTokenDefect | null): void;
   /** Shifts iat and exp of every ID token the token endpoint returns by this many seconds (0 to stop). */
   clockSkewSeconds(seconds: number): void;
+  /**
+   * Until reset with null, every ID token the token endpoint returns carries this `auth_time`
+   * (epoch seconds), validly signed: like an Auth0 tenant that sends it. Changed after a
+   * sign-in, a refreshed ID token claims another authentication (OIDC Core §12.2).
+   */
+  authTime(epochSeconds: number | null): void;
 }
 
 export interface FaultOptions {
@@ -58,6 +73,7 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
   let discoveryOverrides: Record<string, unknown> | null = null;
   let idTokenDefect: IdTokenDefect | null = null;
   let skewSeconds = 0;
+  let authTime: number | null = null;
   const resign = createResigner(options.signingKeys);
 
   const controls: FaultControls = {
@@ -77,6 +93,7 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
       discoveryOverrides = null;
       idTokenDefect = null;
       skewSeconds = 0;
+      authTime = null;
     },
     discovery(overrides) {
       discoveryOverrides = overrides === null ? null : { ...overrides };
@@ -87,6 +104,11 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
     clockSkewSeconds(seconds) {
       if (!Number.isFinite(seconds)) throw new TypeError('clock skew must be a finite number of seconds');
       skewSeconds = Math.trunc(seconds);
+    },
+    authTime(epochSeconds) {
+      if (epochSeconds !== null && !Number.isInteger(epochSeconds))
+        throw new TypeError('auth_time must be whole seconds');
+      authTime = epochSeconds;
     },
   };
 
@@ -108,7 +130,7 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
         }
       }
       if (fault.status !== undefined) {
-        respondWithFault(ctx, fault);
+        respondWithFault(ctx, fault.echo ? echoed(fault, await readForm(ctx)) : fault);
         return;
       }
     }
@@ -128,9 +150,12 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
       ctx.status === 200 &&
       isRecord(ctx.body) &&
       typeof ctx.body.id_token === 'string' &&
-      (idTokenDefect !== null || skewSeconds !== 0)
+      (idTokenDefect !== null || skewSeconds !== 0 || authTime !== null)
     ) {
-      ctx.body = { ...ctx.body, id_token: await resign(ctx.body.id_token, idTokenDefect, skewSeconds) };
+      ctx.body = {
+        ...ctx.body,
+        id_token: await resign(ctx.body.id_token, { defect: idTokenDefect, skewSeconds, authTime }),
+      };
     }
   };
 
@@ -156,6 +181,31 @@ function respondWithFault(ctx: KoaContext, fault: Fault): void {
   }
 }
 
+/** The request's query parameters and form body (token, revocation), read before the provider sees them. */
+async function readForm(ctx: KoaContext): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  const form = new URL(ctx.url, 'http://provider.invalid').searchParams;
+  for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) form.append(name, value);
+  return form;
+}
+
+/** `fault` with its body strings and header values filled in from the request's form. */
+function echoed(fault: Fault, form: URLSearchParams): Fault {
+  const fill = (text: string): string =>
+    text.replace(/\{([a-z_]+)\}/g, (_match, name: string) =>
+      name === 'form' ? form.toString() : (form.get(name) ?? ''),
+    );
+  const fillAll = (value: unknown): unknown => {
+    if (typeof value === 'string') return fill(value);
+    if (Array.isArray(value)) return value.map(fillAll);
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillAll(item)]));
+    return value;
+  };
+  const headers = Object.fromEntries(Object.entries(fault.headers ?? {}).map(([name, value]) => [name, fill(value)]));
+  return { ...fault, body: fillAll(fault.body), headers };
+}
+
 function defaultErrorBody(status: number): { error: string; error_description: string } {
   const error = status === 429 ? 'too_many_requests' : status >= 500 ? 'server_error' : 'invalid_request';
   return { error, error_description: `Fault injected by the local identity provider (HTTP ${status}).` };
@@ -167,10 +217,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
-/** Re-signs ID tokens from their decoded claims, adding exactly one defect (and any clock skew). */
-function createResigner(
-  signingKeys: readonly JWK[],
-): (idToken: string, defect: IdTokenDefect | null, skewSeconds: number) => Promise<string> {
+/** How one ID token is to be re-signed. */
+interface Resigning {
+  readonly defect: IdTokenDefect | null;
+  readonly skewSeconds: number;
+  readonly authTime: number | null;
+}
+
+/** Re-signs ID tokens from their decoded claims, adding exactly one defect (and any clock skew or auth_time). */
+function createResigner(signingKeys: readonly JWK[]): (idToken: string, resigning: Resigning) => Promise<string> {
   const imported = new Map<string, Promise<SigningKey>>();
   const keyFor = (kid: string | undefined): Promise<SigningKey> => {
     const jwk = signingKeys.find((key) => key.kid === kid) ?? signingKeys[0];
@@ -183,13 +238,14 @@ function createResigner(
     return key;
   };
 
-  return async (idToken, defect, skewSeconds) => {
+  return async (idToken, { defect, skewSeconds, authTime }) => {
     const header = decodeProtectedHeader(idToken);
     const claims: JWTPayload = { ...decodeJwt(idToken) };
     if (skewSeconds !== 0) {
       if (typeof claims.iat === 'number') claims.iat += skewSeconds;
       if (typeof claims.exp === 'number') claims.exp += skewSeconds;
     }
+    if (authTime !== null) claims.auth_time = authTime;
 
     const now = Math.floor(Date.now() / 1000);
     switch (defect) {
@@ -205,6 +261,9 @@ function createResigner(
       case 'expired':
         claims.iat = now - 2 * 3600;
         claims.exp = now - 3600;
+        break;
+      case 'other-sub':
+        claims.sub = 'auth0|someone-else';
         break;
       default:
         break;

@@ -1,5 +1,6 @@
 import type { ApiCallResult } from '../../shared/ipc-contract.js';
 import { AuthError } from './auth-error.js';
+import { allowedErrorCode } from './provider-text.js';
 import type { SessionKeeper } from './session-keeper.js';
 
 /** A relative API path: letters, digits and `-._~/`, no `..`, no scheme, no query tricks. */
@@ -57,11 +58,13 @@ export async function callApi(
   return { status: response.status, body };
 }
 
+/**
+ * The part of an API error body a message may carry: its `error` code when it passes the allow
+ * rule (RFC 6750 §3 uses RFC 6749's codes), labelled as such. The API's free text
+ * (`error_description`, `message`) never crosses IPC (DESIGN checklist 13).
+ */
 function describeApiError(body: unknown): string {
-  if (typeof body === 'object' && body !== null) {
-    const record = body as Record<string, unknown>;
-    const detail = record['error_description'] ?? record['message'] ?? record['error'];
-    if (typeof detail === 'string') return `: ${detail.slice(0, 200)}`;
-  }
-  return '';
+  if (typeof body !== 'object' || body === null) return '';
+  const code = allowedErrorCode((body as Record<string, unknown>)['error']);
+  return code === undefined ? '' : ` (error code: ${code})`;
 }

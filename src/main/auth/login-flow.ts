@@ -8,6 +8,7 @@ import { startCallbackServer } from './loopback-server.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
 import { profileFromClaims, profileNeedsUserinfo } from './profile.js';
 import { mapProviderError } from './provider-errors.js';
+import { logSafeText, shownErrorCode } from './provider-text.js';
 import { tokenSetFromResponse, type TokenSet } from './token-set.js';
 
 /** Extra authorization parameters a caller may pass through (Auth0 understands both). */
@@ -146,20 +147,25 @@ async function fetchProfile(
   }
 }
 
+/**
+ * The callback's `error` crosses IPC only when it passes the allow rule, and its
+ * `error_description` never does: it is provider free text, kept (scrubbed) in the cause for
+ * the main process (RFC 6749 §4.1.2.1, DESIGN checklist 13).
+ */
 function providerDenied(error: string, description: string | undefined): AuthError {
-  const detail = description ? ` (${description})` : '';
+  const cause = { error: shownErrorCode(error), description: logSafeText(description) };
   if (error === 'access_denied') {
-    return new AuthError('access_denied', `Sign-in was declined${detail}. Press Login to try again.`);
+    return new AuthError('access_denied', 'Sign-in was declined. Press Login to try again.', { cause });
   }
   if (error === 'login_required' || error === 'consent_required' || error === 'interaction_required') {
-    return new AuthError(
-      'provider_error',
-      `The identity provider needs you to sign in interactively${detail}. Press Login.`,
-    );
+    return new AuthError('provider_error', 'The identity provider needs you to sign in interactively. Press Login.', {
+      cause,
+    });
   }
   return new AuthError(
     'provider_error',
-    `The identity provider stopped the sign-in: ${error}${detail}. Check the application settings in Auth0 and try again.`,
+    `The identity provider stopped the sign-in (${shownErrorCode(error)}). Check the application settings in Auth0 and try again.`,
+    { cause },
   );
 }
 

@@ -6,7 +6,8 @@ import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
 import { createOperationQueue } from './operation-queue.js';
 import { profileFromClaims } from './profile.js';
-import { mapProviderError } from './provider-errors.js';
+import { describeProviderFailure, mapProviderError } from './provider-errors.js';
+import { changedIdentityClaims, IDENTITY_CHANGED_MESSAGE } from './refresh-identity.js';
 import type { RefreshLock } from './refresh-lock.js';
 import { tokenSetFromResponse } from './token-set.js';
 import type { LoadResult, StoredSession, TokenStore } from './token-store.js';
@@ -116,7 +117,14 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
       retryIndex = 0;
     } catch (error) {
       if (!session || disposed || (error instanceof AuthError && error.code === 'session_expired')) return;
-      // Whatever failed (an outage, or something no one foresaw), back off and say so: never a silent loop.
+      if (error instanceof AuthError && error.code === 'unexpected') {
+        // A fault no one foresaw is not an outage: a timer would repeat it forever. The next use
+        // of the session (an API call) tries again.
+        clearTimeout(timer);
+        logger.error('background refresh failed (unexpected); not retrying until the session is used again');
+        return;
+      }
+      // Whatever else failed (an outage, a malformed answer, a refusal), back off and say so: never a silent loop.
       const code = error instanceof AuthError ? error.code : 'unexpected';
       const delay = deps.retryDelaysMs[Math.min(retryIndex, deps.retryDelaysMs.length - 1)] ?? 60_000;
       retryIndex += 1;
@@ -189,22 +197,26 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
         response = await client.refreshTokenGrant(oidc, refreshToken);
       } catch (error) {
         const mapped = mapProviderError(error, 'refresh');
+        // Classes, codes and scrubbed provider text only (DESIGN checklist 9 and 13).
+        logger.warn(`the session could not be renewed (${mapped.code}): ${describeProviderFailure(error)}`);
         if (generation !== startedAt) throw mapped;
+        // Only invalid_grant (RFC 6749 §5.2) or a renewed ID token that fails verification or
+        // names someone else (OIDC Core §12.2) ends the session. A misconfigured client, a
+        // malformed answer or an outage leaves it, and the keychain, as they are.
         if (mapped.code === 'session_expired' || mapped.code === 'id_token_invalid') {
-          logger.warn(`the session could not be renewed (${mapped.code}); signing out`);
-          return endWith(
-            mapped.code === 'session_expired'
-              ? mapped
-              : new AuthError('session_expired', 'Your session could not be verified. Please sign in again.', {
-                  cause: mapped,
-                }),
-            startedAt,
-          );
+          logger.warn(`signing out (${mapped.code})`);
+          return endWith(mapped, startedAt);
         }
         throw mapped;
       }
       redeemed.add(refreshToken);
       const claims = response.claims();
+      // OIDC Core §12.2 (DESIGN checklist 14): a refresh must not change who is signed in.
+      const changed = changedIdentityClaims({ idToken: base.tokens.idToken, sub: base.profile.sub }, claims);
+      if (changed.length > 0) {
+        logger.warn(`the renewed ID token changed ${changed.join(', ')} (OIDC Core §12.2); signing out`);
+        return endWith(new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE), startedAt);
+      }
       const next: StoredSession = {
         tokens: tokenSetFromResponse(response, now(), base.tokens, config.audience),
         profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
