@@ -1,8 +1,8 @@
-import { app, clipboard, shell, type BrowserWindow } from 'electron';
+import { app, clipboard, dialog, Menu, shell, type BrowserWindow } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo } from '../shared/auth-state.js';
+import type { AppInfo, AuthState } from '../shared/auth-state.js';
 import { AUTH_CHANNELS } from '../shared/ipc-contract.js';
 import { AuthError } from './auth/auth-error.js';
 import { createAuthService, type AuthService } from './auth/auth-service.js';
@@ -10,21 +10,32 @@ import { BAKED_SETTINGS_FILE, readBakedSettings } from './auth/baked-settings.js
 import { loadConfig, withDotEnv, type AuthConfig, type AuthEnv } from './auth/config.js';
 import { runDoctor } from './auth/doctor/run-doctor.js';
 import { isAllowedExternalUrl } from './auth/external-url.js';
-import { createAuthHandlers } from './auth/ipc-handlers.js';
+import { createAuthHandlers, type AuthHandlers } from './auth/ipc-handlers.js';
 import { consoleLogger } from './auth/logger.js';
 import { createDirectoryLock } from './auth/refresh-lock.js';
+import { createKeychainPendingRevocations, type PendingRevocations } from './auth/pending-revocations.js';
 import { loadKeytar } from './auth/secret-store.js';
 import { createKeychainTokenStore, type TokenStore } from './auth/token-store.js';
+import { appMenuTemplate, setupReportMessage } from './app-menu.js';
 import { registerAuthHandlers, send } from './ipc-main.js';
+import { limitRuns } from './run-limiter.js';
+import { guardWebContents } from './web-contents-guard.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 
 const APP_NAME = 'Desktop Login';
 /** How long quitting waits for the provider (a refresh in flight); the keychain gets a few seconds more. */
 const QUIT_DEADLINE_MS = 3_000;
+/** "Check my setup" probes the provider: one run at a time, with at least this pause between runs. */
+const SETUP_CHECK_GAP_MS = 3_000;
 const mainDir = dirname(fileURLToPath(import.meta.url));
 const logger = consoleLogger('desktop-login');
 
 useUserDataFromEnv();
+// Electron security checklist #4: every renderer is sandboxed, whatever its webPreferences say.
+// Electron accepts this only before the app is ready.
+app.enableSandbox();
+// Electron security checklist #12-#14 for every web contents, including any the app never meant to create.
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -75,9 +86,13 @@ function safeEnv(): AuthEnv {
   }
 }
 
-function keychainFor(config: AuthConfig): { tokenStore?: TokenStore } {
+function keychainFor(config: AuthConfig): { tokenStore?: TokenStore; pendingRevocations?: PendingRevocations } {
   try {
-    return { tokenStore: createKeychainTokenStore(loadKeytar(), config.keychainService) };
+    const keytar = loadKeytar();
+    return {
+      tokenStore: createKeychainTokenStore(keytar, config.keychainService),
+      pendingRevocations: createKeychainPendingRevocations(keytar, config.keychainService),
+    };
   } catch {
     logger.warn('the system keychain could not be loaded; sessions will not be remembered');
     return {};
@@ -112,17 +127,25 @@ async function start(): Promise<void> {
   });
 
   const appInfo: AppInfo = { demo: config?.demo ?? false, issuerHost: config?.issuer.host ?? '' };
-  registerAuthHandlers(
-    createAuthHandlers({
-      service,
-      ...(configError ? { configError } : {}),
-      appInfo,
-      shell: { writeClipboard: (text) => clipboard.writeText(text) },
-      // "Check my setup" runs the same checks as `npm run doctor`; this process is Electron.
-      checkSetup: () => runDoctor(safeEnv(), { findElectronBinary: () => process.execPath }),
-    }),
-    isTrustedSender,
-  );
+  const handlers = createAuthHandlers({
+    service,
+    ...(configError ? { configError } : {}),
+    appInfo,
+    shell: {
+      writeClipboard: (text) => clipboard.writeText(text),
+      readClipboard: () => clipboard.readText(),
+      clearClipboard: () => clipboard.clear(),
+    },
+    // "Check my setup" runs the same checks as `npm run doctor`; this process is Electron. The
+    // checks probe the provider and bind the callback ports, so a page calling again and again
+    // gets one run at a time, a few seconds apart.
+    checkSetup: limitRuns(
+      () => runDoctor(safeEnv(), { findElectronBinary: () => process.execPath }),
+      SETUP_CHECK_GAP_MS,
+    ),
+  });
+  registerAuthHandlers(handlers, isTrustedSender);
+  if (app.isPackaged) useAppMenu(window, handlers, service);
 
   // Quitting lets a refresh in flight land its rotated token in the keychain, within a deadline:
   // a provider that never answers must not keep the app from quitting (dispose is bounded).
@@ -135,6 +158,43 @@ async function start(): Promise<void> {
   });
   // Restoring reads only the keychain: the profile shows at once, refresh happens in the background.
   await service?.restore();
+}
+
+/**
+ * A packaged build gets its own small menu instead of Electron's default, whose View menu offers
+ * Reload and Toggle Developer Tools (DESIGN checklist 11). Sign out follows the session.
+ */
+function useAppMenu(window: BrowserWindow, handlers: AuthHandlers, service: AuthService | undefined): void {
+  let signedIn: boolean | undefined;
+  const show = (state: AuthState | undefined): void => {
+    const now = state?.status === 'signed-in';
+    if (now === signedIn) return;
+    signedIn = now;
+    const template = appMenuTemplate({
+      appName: APP_NAME,
+      platform: process.platform,
+      signedIn: now,
+      actions: {
+        checkSetup: () =>
+          void showSetupReport(window, handlers).catch((error: unknown) =>
+            logger.warn(
+              `the setup check could not be shown: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          ),
+        signOut: () => void handlers[AUTH_CHANNELS.logout](),
+      },
+    });
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  };
+  show(service?.getState());
+  service?.subscribe(show);
+}
+
+/** "Check my setup…" from the menu: the same (rate-limited) handler as the window's button, in a message box. */
+async function showSetupReport(window: BrowserWindow, handlers: AuthHandlers): Promise<void> {
+  const { type, message, detail } = setupReportMessage(await handlers[AUTH_CHANNELS.checkSetup]());
+  if (window.isDestroyed()) return;
+  await dialog.showMessageBox(window, { type, title: 'Check my setup', message, detail, buttons: ['OK'] });
 }
 
 function bringToFront(window: BrowserWindow): void {

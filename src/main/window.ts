@@ -1,4 +1,4 @@
-import { BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { trustedSenderCheck, type SenderCheck } from './trusted-ipc.js';
@@ -25,6 +25,8 @@ export function createMainWindow(mainDir: string): {
     title: 'Desktop Login',
     webPreferences: {
       ...HARDENED_WEB_PREFERENCES,
+      // DESIGN checklist 11: a packaged build has no DevTools, which would run any script in the page.
+      devTools: !app.isPackaged,
       preload: join(mainDir, '..', 'preload', 'preload.cjs'),
     },
   });

@@ -111,7 +111,8 @@ function signingIn(state: Extract<AuthState, { status: 'signing-in' }>): Node[] 
       button('Copy the sign-in link', () =>
         act(window.auth.copySignInLink(), () => ({
           kind: 'copied',
-          text: 'Sign-in link copied. Paste it into your browser.',
+          // Main clears the link from the clipboard when the sign-in ends; the person should know.
+          text: 'Sign-in link copied. Paste it into your browser. It is cleared from the clipboard when the sign-in ends.',
         })),
       ),
     );

@@ -30,6 +30,7 @@ export const AUTH_ERROR_CODES = [
   'state_mismatch',
   'session_expired',
   'keychain_unavailable',
+  'revocation_pending',
   'api_error',
   'not_signed_in',
   'unexpected',

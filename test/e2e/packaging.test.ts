@@ -36,8 +36,8 @@ const FAKE_TENANT = {
   AUTH0_DOMAIN: 'packaging-test.example.com',
   AUTH0_CLIENT_ID: 'packaging-test-client',
   AUTH0_AUDIENCE: 'https://api.packaging-test.example.com',
-  AUTH0_CALLBACK_URL: 'http://127.0.0.1:53682/callback',
-  AUTH0_CALLBACK_PORTS: '53683',
+  AUTH0_CALLBACK_URL: 'http://127.0.0.1:28460/callback',
+  AUTH0_CALLBACK_PORTS: '28461',
 };
 
 /** The fuse states the security checklist asks for, by @electron/fuses wire index (FuseV1Options). */

@@ -16,6 +16,12 @@ async function shot(page: Page, name: string, scheme: 'light' | 'dark' = 'light'
 
 const signedOutHeading = (page: Page) => page.getByRole('heading', { name: 'Sign in to Desktop Login' });
 
+/** A transparent 1×1 PNG: what the routed picture hosts answer. */
+const ONE_PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+
 test.describe('the app window (built renderer and preload on the real core)', () => {
   test('signed out: Login is focused, the demo banner shows, Enter starts the login', async ({ launchApp, idp }) => {
     let signInPage: Page | undefined;
@@ -40,8 +46,10 @@ test.describe('the app window (built renderer and preload on the real core)', ()
     await expect(page.getByText('Your browser may ask you to confirm returning')).toBeVisible();
     await page.getByRole('button', { name: 'Copy the sign-in link' }).click();
     await expect(page.getByText('Sign-in link copied')).toBeVisible();
+    await expect(page.getByText('It is cleared from the clipboard when the sign-in ends.')).toBeVisible();
     expect(app.window.clipboard).toHaveLength(1);
     expect(new URL(app.window.clipboard[0]).origin, 'main copied the sign-in link').toBe(idp.origin);
+    expect(app.window.clipboardText()).toBe(app.window.clipboard[0]);
     await shot(page, '2-waiting');
     await shot(page, '2-waiting', 'dark');
 
@@ -54,7 +62,52 @@ test.describe('the app window (built renderer and preload on the real core)', ()
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(signedOutHeading(page)).toBeVisible();
     await expect(page.locator('main').getByText('Sign-in was cancelled')).toBeVisible();
+    // The link (state and PKCE challenge) left the shared clipboard with the sign-in.
+    await expect.poll(() => app.window.clipboardText(), { message: 'the clipboard was cleared' }).toBe('');
     expect(signInPage, 'the browser was opened').toBeDefined();
+  });
+
+  test('profile pictures load from the avatar hosts Auth0 uses, and from nowhere else', async ({ launchApp, idp }) => {
+    const { page } = await launchApp('renderer-pictures');
+    await expect(signedOutHeading(page)).toBeVisible();
+    // Every picture request that leaves the page is answered here, so a picture that does not
+    // load was stopped by the window's Content Security Policy before any request was made.
+    const requested: string[] = [];
+    await page.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
+      requested.push(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'image/png', body: ONE_PIXEL_PNG });
+    });
+    const loads = async (url: string): Promise<boolean> =>
+      // A string, because this project's Node types have no DOM; the page runs it as is.
+      (await page.evaluate(`new Promise((done) => {
+        const image = new Image();
+        image.onload = () => done(true);
+        image.onerror = () => done(false);
+        image.src = ${JSON.stringify(url)};
+      })`)) === true;
+
+    const allowed = [
+      idp.users[0].picture,
+      'https://secure.gravatar.com/avatar/c160f8cc69a4f0bf2b0362752353d060',
+      'https://cdn.auth0.com/avatars/al.png',
+      'https://lh3.googleusercontent.com/a/ACg8ocK',
+      'https://avatars.githubusercontent.com/u/1?v=4',
+      'https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=1',
+    ];
+    for (const url of allowed) expect(await loads(url), url).toBe(true);
+    expect(requested).toEqual(allowed);
+
+    const blocked = [
+      'https://tracker.example/pixel.png?who=alice',
+      'https://gravatar.com.attacker.example/avatar/1',
+      'http://s.gravatar.com/avatar/1',
+      'http://192.168.1.1/favicon.ico',
+      // Gravatar's open image proxy, which would fetch any URL.
+      'https://i0.wp.com/tracker.example/pixel.png',
+      `data:image/png;base64,${ONE_PIXEL_PNG.toString('base64')}`,
+    ];
+    for (const url of blocked) expect(await loads(url), url).toBe(false);
+    expect(requested, 'no blocked picture reached the network').toEqual(allowed);
   });
 
   test('a declined sign-in shows the error banner, and Try again signs in', async ({ launchApp, idp }) => {

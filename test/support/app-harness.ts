@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { createAuthService, type AuthService, type AuthServiceDeps } from '../../src/main/auth/auth-service.js';
 import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config.js';
 import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
 import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
@@ -51,7 +52,12 @@ export function startApp(options: {
     config,
     openBrowser: opener.openBrowser,
     logger: logs,
-    ...(options.keytar ? { tokenStore: createKeychainTokenStore(options.keytar, config.keychainService) } : {}),
+    ...(options.keytar
+      ? {
+          tokenStore: createKeychainTokenStore(options.keytar, config.keychainService),
+          pendingRevocations: createKeychainPendingRevocations(options.keytar, config.keychainService),
+        }
+      : {}),
     ...(options.clock ? { now: options.clock.now } : {}),
     retryDelaysMs: [50, 100, 200],
     ...options.deps,

@@ -59,6 +59,8 @@ export interface AppWindow {
   readonly page: Page;
   /** What main wrote to the clipboard. */
   readonly clipboard: string[];
+  /** What the clipboard holds now: main clears a copied sign-in link when the sign-in ends. */
+  clipboardText(): string;
   /** Everything that crossed to the page: invoke results and pushed states. */
   readonly payloads: unknown[];
   close(): Promise<void>;
@@ -85,11 +87,22 @@ export async function openAppWindow(options: {
   invokeHook?: string;
 }): Promise<AppWindow> {
   const clipboard: string[] = [];
+  let clipboardText = '';
   const payloads: unknown[] = [];
   const handlers: AuthHandlers = createAuthHandlers({
     service: options.service,
     appInfo: options.appInfo,
-    shell: { writeClipboard: (text) => void clipboard.push(text) },
+    // One clipboard, as Electron's: written, read back and cleared by main.
+    shell: {
+      writeClipboard: (text) => {
+        clipboard.push(text);
+        clipboardText = text;
+      },
+      readClipboard: () => clipboardText,
+      clearClipboard: () => {
+        clipboardText = '';
+      },
+    },
     checkSetup: options.checkSetup ?? (() => Promise.reject(new Error('no doctor in this window'))),
   });
   const page = await options.context.newPage();
@@ -122,6 +135,7 @@ export async function openAppWindow(options: {
   return {
     page,
     clipboard,
+    clipboardText: () => clipboardText,
     payloads,
     async close() {
       if (closed) return;

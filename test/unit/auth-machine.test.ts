@@ -34,6 +34,8 @@ const EVENTS: readonly MachineEvent[] = [
   { type: 'logout-started' },
   { type: 'logout-finished' },
   { type: 'logout-finished', notice: { code: 'provider_unreachable', message: 'Offline.' } },
+  { type: 'logout-finished', notice: { code: 'revocation_pending', message: 'Not revoked yet.' } },
+  { type: 'revocations-settled' },
 ];
 
 /** Every state reachable from the start in up to `depth` events (deduplicated). */
@@ -145,6 +147,16 @@ describe('the auth state machine (pure)', () => {
     const done = transition(out, { type: 'logout-finished' });
     assert.deepEqual(done, { signingOut: false });
     assert.deepEqual(view(done), { status: 'signed-out' });
+  });
+
+  test('a revocation that finally succeeds clears only its own message', () => {
+    const pending = apply(
+      { type: 'logout-started' },
+      { type: 'logout-finished', notice: { code: 'revocation_pending', message: 'x' } },
+    );
+    assert.deepEqual(view(transition(pending, { type: 'revocations-settled' })), { status: 'signed-out' });
+    const expiredState = apply({ type: 'session-ended', notice: expired });
+    assert.equal(transition(expiredState, { type: 'revocations-settled' }), expiredState);
   });
 
   test('a step of a login that already ended is ignored', () => {

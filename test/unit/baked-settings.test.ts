@@ -41,8 +41,8 @@ describe('bakeSettings: what a package may carry', () => {
     const baked = bakeSettings({
       ...TENANT,
       AUTH0_AUDIENCE: ' https://api.example.com ',
-      AUTH0_CALLBACK_URL: 'http://127.0.0.1:53682/callback',
-      AUTH0_CALLBACK_PORTS: '53683,53684',
+      AUTH0_CALLBACK_URL: 'http://127.0.0.1:28460/callback',
+      AUTH0_CALLBACK_PORTS: '28461,28462',
       AUTH0_SCOPE: '',
       LOGIN_TIMEOUT_SECONDS: '120',
       API_BASE_URL: 'https://api.example.com/',
@@ -54,8 +54,8 @@ describe('bakeSettings: what a package may carry', () => {
       AUTH0_DOMAIN: 'tenant.us.auth0.com',
       AUTH0_CLIENT_ID: 'abcDEF123',
       AUTH0_AUDIENCE: 'https://api.example.com',
-      AUTH0_CALLBACK_URL: 'http://127.0.0.1:53682/callback',
-      AUTH0_CALLBACK_PORTS: '53683,53684',
+      AUTH0_CALLBACK_URL: 'http://127.0.0.1:28460/callback',
+      AUTH0_CALLBACK_PORTS: '28461,28462',
       API_BASE_URL: 'https://api.example.com/',
       LOGIN_TIMEOUT_SECONDS: '120',
     });
@@ -87,7 +87,7 @@ describe('bakeSettings: what a package may carry', () => {
       /bare host name/,
     );
     assert.match(
-      configError(() => bakeSettings({ ...TENANT, AUTH0_CALLBACK_URL: 'http://localhost:53682/callback' })),
+      configError(() => bakeSettings({ ...TENANT, AUTH0_CALLBACK_URL: 'http://localhost:28460/callback' })),
       /not localhost/,
     );
   });

@@ -11,7 +11,7 @@ import {
 } from '../../src/main/auth/callback-request.js';
 
 const STATE = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
-const HOST = '127.0.0.1:53682';
+const HOST = '127.0.0.1:28460';
 const CONTEXT: CallbackRequestContext = {
   callbackPath: '/callback',
   expectedHost: HOST,
@@ -179,12 +179,12 @@ describe('judgeCallbackRequest: path, method, Host and target', () => {
   test('a foreign Host header is 421 (DNS rebinding)', () => {
     for (const host of [
       'evil.example',
-      'evil.example:53682',
-      'localhost:53682',
-      '127.0.0.1:53683',
+      'evil.example:28460',
+      'localhost:28460',
+      '127.0.0.1:28461',
       '127.0.0.1',
       '',
-      ' 127.0.0.1:53682',
+      ' 127.0.0.1:28460',
     ]) {
       assertReject(judge({ host, target: valid }), 421);
     }

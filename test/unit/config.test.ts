@@ -37,10 +37,10 @@ describe('loadConfig: valid Auth0 configuration', () => {
     assert.equal(config.scope, DEFAULT_SCOPE);
     assert.equal(config.audience, undefined);
     assert.equal('audience' in config, false);
-    assert.deepEqual(config.callback, { host: '127.0.0.1', path: '/callback', ports: [53682] });
+    assert.deepEqual(config.callback, { host: '127.0.0.1', path: '/callback', ports: [28460] });
     assert.equal(config.loginTimeoutMs, 300_000);
     assert.equal(config.keychainService, 'Desktop Login (tenant.us.auth0.com)');
-    assert.equal(redirectUriFor(config.callback, 53682), 'http://127.0.0.1:53682/callback');
+    assert.equal(redirectUriFor(config.callback, 28460), 'http://127.0.0.1:28460/callback');
   });
 
   test('lower-cases the domain, trims values and normalises scope whitespace', () => {
@@ -174,23 +174,23 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
 
   test('callback URL over https', () => {
     assert.match(
-      configError({ ...VALID, AUTH0_CALLBACK_URL: 'https://127.0.0.1:53682/callback' }),
+      configError({ ...VALID, AUTH0_CALLBACK_URL: 'https://127.0.0.1:28460/callback' }),
       /AUTH0_CALLBACK_URL must use http:\/\/ on the loopback address/,
     );
   });
 
   test('callback URL on localhost', () => {
-    const message = configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://localhost:53682/callback' });
+    const message = configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://localhost:28460/callback' });
     assert.match(message, /must use 127\.0\.0\.1, not localhost/);
   });
 
   test('callback URL on another host', () => {
     assert.match(
-      configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://192.168.1.5:53682/callback' }),
+      configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://192.168.1.5:28460/callback' }),
       /must point at this computer \(127\.0\.0\.1\), not "192\.168\.1\.5"/,
     );
     assert.match(
-      configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://[::1]:53682/callback' }),
+      configError({ ...VALID, AUTH0_CALLBACK_URL: 'http://[::1]:28460/callback' }),
       /must point at this computer/,
     );
   });
@@ -208,9 +208,9 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
 
   test('callback URL with a query, fragment or user name', () => {
     for (const url of [
-      'http://127.0.0.1:53682/callback?x=1',
-      'http://127.0.0.1:53682/callback#frag',
-      'http://me@127.0.0.1:53682/callback',
+      'http://127.0.0.1:28460/callback?x=1',
+      'http://127.0.0.1:28460/callback#frag',
+      'http://me@127.0.0.1:28460/callback',
     ]) {
       assert.match(
         configError({ ...VALID, AUTH0_CALLBACK_URL: url }),
@@ -222,8 +222,8 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
 
   test('callback URL that is not a URL', () => {
     assert.match(
-      configError({ ...VALID, AUTH0_CALLBACK_URL: '127.0.0.1:53682' }),
-      /is not a URL; use for example http:\/\/127\.0\.0\.1:53682\/callback/,
+      configError({ ...VALID, AUTH0_CALLBACK_URL: '127.0.0.1:28460' }),
+      /is not a URL; use for example http:\/\/127\.0\.0\.1:28460\/callback/,
     );
   });
 
@@ -241,7 +241,7 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
 
   test('duplicate ports, including the callback URL port', () => {
     assert.match(configError({ ...VALID, AUTH0_CALLBACK_PORTS: '50001,50001' }), /lists port 50001 twice/);
-    assert.match(configError({ ...VALID, AUTH0_CALLBACK_PORTS: '53682' }), /lists port 53682 twice/);
+    assert.match(configError({ ...VALID, AUTH0_CALLBACK_PORTS: '28460' }), /lists port 28460 twice/);
   });
 
   test('bad timeout', () => {
@@ -282,7 +282,7 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
     const message = configError({
       AUTH0_DOMAIN: 'https://tenant.us.auth0.com',
       AUTH0_CLIENT_SECRET: 'secret',
-      AUTH0_CALLBACK_URL: 'http://localhost:53682/callback',
+      AUTH0_CALLBACK_URL: 'http://localhost:28460/callback',
       LOGIN_TIMEOUT_SECONDS: 'soon',
       AUTH0_SCOPE: 'profile',
     });

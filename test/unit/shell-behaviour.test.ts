@@ -11,6 +11,7 @@ import { createAuthHandlers, type AuthHandlers } from '../../src/main/auth/ipc-h
 import {
   StandInFrame,
   StandInWebContents,
+  app,
   invokeEvent,
   ipcMain,
   session,
@@ -58,7 +59,7 @@ function handlerTable(): { handlers: AuthHandlers; setupChecks: () => number } {
   const handlers = createAuthHandlers({
     service: undefined,
     appInfo: { demo: true, issuerHost: '127.0.0.1' },
-    shell: { writeClipboard: () => undefined },
+    shell: { writeClipboard: () => undefined, readClipboard: () => '', clearClipboard: () => undefined },
     checkSetup: () => {
       runs += 1;
       return Promise.resolve({ ok: true, checks: [] });
@@ -77,9 +78,20 @@ describe('the Electron shell under plain Node (stand-in Electron)', () => {
     const { window } = openWindow();
     assert.deepEqual(window.options['webPreferences'], {
       ...HARDENED_WEB_PREFERENCES,
+      devTools: true,
       preload: join(MAIN_DIR, '..', 'preload', 'preload.cjs'),
     });
     assert.equal(window.options['show'], false, 'hidden until ready-to-show, so no blank window flashes');
+  });
+
+  test('stand-in Electron: a packaged build’s window has no DevTools (DESIGN checklist 11)', () => {
+    app.isPackaged = true;
+    try {
+      const { window } = openWindow();
+      assert.equal((window.options['webPreferences'] as Record<string, unknown>)['devTools'], false);
+    } finally {
+      app.isPackaged = false;
+    }
   });
 
   test('stand-in Electron: the window loads the built renderer and shows itself once ready', async () => {

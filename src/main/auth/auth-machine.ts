@@ -37,7 +37,8 @@ export type MachineEvent =
   | { readonly type: 'session-renewed'; readonly profile: Profile; readonly persistence: Persistence }
   | { readonly type: 'session-ended'; readonly notice: AuthErrorInfo }
   | { readonly type: 'logout-started' }
-  | { readonly type: 'logout-finished'; readonly notice?: AuthErrorInfo };
+  | { readonly type: 'logout-finished'; readonly notice?: AuthErrorInfo }
+  | { readonly type: 'revocations-settled' };
 
 /** Before anything is known: signed out, nothing to say. */
 export const INITIAL_STATE: MachineState = { signingOut: false };
@@ -84,6 +85,12 @@ export function transition(state: MachineState, event: MachineEvent): MachineSta
       return { signingOut: true, ...(state.session ? { session: state.session } : {}) };
     case 'logout-finished':
       return { signingOut: false, ...(event.notice ? { notice: event.notice } : {}) };
+    case 'revocations-settled': {
+      // The provider has finally revoked what logout could not: stop saying it has not.
+      if (state.notice?.code !== 'revocation_pending') return state;
+      const { notice: _notice, ...rest } = state;
+      return rest;
+    }
   }
 }
 

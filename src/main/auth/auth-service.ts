@@ -10,6 +10,11 @@ import { silentLogger, type Logger } from './logger.js';
 import { runLogout } from './logout-flow.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
 import { processLocalLock, type RefreshLock } from './refresh-lock.js';
+import {
+  createMemoryPendingRevocations,
+  retryPendingRevocations,
+  type PendingRevocations,
+} from './pending-revocations.js';
 import { createSessionKeeper, settlesWithin, type SessionEvent } from './session-keeper.js';
 import type { SignedOutPage } from './signed-out-page.js';
 import type { TokenStore } from './token-store.js';
@@ -29,6 +34,10 @@ export interface AuthServiceDeps {
   readonly appName?: string;
   /** Delays between background refresh attempts while the provider is unreachable. */
   readonly retryDelaysMs?: readonly number[];
+  /** Refresh tokens logout could not revoke; by default kept in memory for this run. */
+  readonly pendingRevocations?: PendingRevocations;
+  /** Delays between retries of those revocations; the last repeats. */
+  readonly revocationRetryDelaysMs?: readonly number[];
 }
 
 /** The main process's single source of truth about who is signed in. */
@@ -66,6 +75,17 @@ export interface AuthService {
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000, 300_000];
+const REVOCATION_PENDING_OFFLINE: AuthErrorInfo = {
+  code: 'revocation_pending',
+  message:
+    'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there and your session there stays valid until the app can end it. The app keeps trying.',
+};
+const DEFAULT_REVOCATION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000];
+const REVOCATION_PENDING: AuthErrorInfo = {
+  code: 'revocation_pending',
+  message:
+    'You are signed out of this app, but the sign-in provider could not be told yet, so your session there stays valid until it is. The app keeps trying.',
+};
 /** How long quitting waits for the network by default. */
 export const DEFAULT_QUIT_DEADLINE_MS = 3_000;
 
@@ -98,6 +118,11 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   let callbackServer: { close(): Promise<void> } | undefined;
   let signedOutPage: SignedOutPage | undefined;
   let disposed = false;
+  const pending = deps.pendingRevocations ?? createMemoryPendingRevocations();
+  const revocationDelays = deps.revocationRetryDelaysMs ?? DEFAULT_REVOCATION_RETRY_DELAYS_MS;
+  let revocationTimer: NodeJS.Timeout | undefined;
+  let revocationAttempt = 0;
+  let revoking: Promise<void> | undefined;
 
   // Every provider request goes through this fetch, so logout and quit can stop them all.
   let requests = new AbortController();
@@ -137,13 +162,43 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     refreshSkewMs: config.refreshSkewMs,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     abortProviderRequests,
-    onEvent: (event: SessionEvent) =>
-      dispatch(
-        event.kind === 'updated'
-          ? { type: 'session-renewed', profile: event.session.profile, persistence: event.persistence }
-          : { type: 'session-ended', notice: event.reason.toInfo() },
-      ),
+    onEvent: (event: SessionEvent) => {
+      if (event.kind === 'ended') {
+        dispatch({ type: 'session-ended', notice: event.reason.toInfo() });
+        return;
+      }
+      dispatch({ type: 'session-renewed', profile: event.session.profile, persistence: event.persistence });
+      void retryRevocations();
+    },
   });
+
+  /**
+   * Retries revocations logout could not do: at start, whenever the provider has just answered
+   * (a sign-in, a renewal), and on a backing-off timer until none is left.
+   */
+  const scheduleRevocationRetry = (): void => {
+    clearTimeout(revocationTimer);
+    if (disposed) return;
+    const delay = revocationDelays[Math.min(revocationAttempt, revocationDelays.length - 1)] ?? 1_800_000;
+    revocationAttempt += 1;
+    revocationTimer = setTimeout(() => void retryRevocations(), delay);
+    revocationTimer.unref();
+  };
+  const retryRevocations = (): Promise<void> => {
+    if (disposed) return Promise.resolve();
+    revoking ??= (async () => {
+      clearTimeout(revocationTimer);
+      if ((await retryPendingRevocations(pending, discovery, logger)) > 0) {
+        scheduleRevocationRetry();
+        return;
+      }
+      revocationAttempt = 0;
+      dispatch({ type: 'revocations-settled' });
+    })().finally(() => {
+      revoking = undefined;
+    });
+    return revoking;
+  };
 
   /** Frees the registered callback port: a finished login's lingering server, a logout's signed-out page. */
   const releasePort = async (): Promise<void> => {
@@ -189,6 +244,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         options,
       );
       dispatch({ type: 'login-succeeded', profile, persistence });
+      void retryRevocations();
     } catch (error) {
       const authError =
         error instanceof AuthError
@@ -219,9 +275,19 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     await releasePort();
     let notice: AuthErrorInfo | undefined;
     try {
-      const outcome = await runLogout({ config, discovery, keeper, openBrowser: deps.openBrowser, logger, appName });
+      const outcome = await runLogout({
+        config,
+        discovery,
+        keeper,
+        openBrowser: deps.openBrowser,
+        logger,
+        appName,
+        pending,
+      });
       signedOutPage = outcome.signedOutPage;
-      if (!outcome.providerSessionEnded) {
+      if (outcome.revocationPending) {
+        notice = outcome.providerSessionEnded ? REVOCATION_PENDING : REVOCATION_PENDING_OFFLINE;
+      } else if (!outcome.providerSessionEnded) {
         notice = {
           code: 'provider_unreachable',
           message:
@@ -237,6 +303,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       notice = (error instanceof AuthError ? error : new AuthError('unexpected', 'Logout did not finish.')).toInfo();
     }
     dispatch({ type: 'logout-finished', ...(notice ? { notice } : {}) });
+    // After the state says so, or an early success could be undone by it.
+    if (notice?.code === 'revocation_pending') scheduleRevocationRetry();
     return shown;
   };
 
@@ -249,6 +317,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
     async restore() {
       const result = await keeper.restore();
+      // Off the start-up path: revocations a previous run could not do.
+      void retryRevocations();
       if (!result.applied) return shown;
       switch (result.kind) {
         case 'found':
@@ -312,6 +382,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const deadlineMs = options.deadlineMs ?? DEFAULT_QUIT_DEADLINE_MS;
       const startedAt = Date.now();
       disposed = true;
+      clearTimeout(revocationTimer);
       loginRun?.controller.abort();
       const running = Promise.all([loginRun?.promise, logoutRun]);
       if (!(await settlesWithin(running, deadlineMs))) abortProviderRequests();

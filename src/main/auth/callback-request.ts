@@ -8,7 +8,7 @@ export const DONE_PATH = '/done';
 /** What the server knows when it judges a request. */
 export interface CallbackRequestContext {
   readonly callbackPath: string;
-  /** Exact `Host` header value accepted, e.g. `127.0.0.1:53682` (DNS-rebinding defence). */
+  /** Exact `Host` header value accepted, e.g. `127.0.0.1:28460` (DNS-rebinding defence). */
   readonly expectedHost: string;
   readonly expectedState: string;
   /** True once a callback with the right state has been accepted (single use). */

@@ -33,7 +33,17 @@ export interface CallbackSettings {
 /** The environment variables the app reads; everything else is ignored. */
 export type AuthEnv = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_CALLBACK_URL = 'http://127.0.0.1:53682/callback';
+/**
+ * The default callback port lies below every operating system's ephemeral (dynamic) port range,
+ * so no program's outgoing connection can be holding it when a sign-in starts (DESIGN checklist
+ * 15): Linux hands out 32768–60999 (net.ipv4.ip_local_port_range), macOS and Windows
+ * 49152–65535 (the IANA dynamic range). It also stays clear of the well-known ports (below 1024)
+ * and of Kubernetes' NodePort range (30000–32767), which local clusters bind on the host.
+ * The documented fallbacks are the two ports after it.
+ */
+export const DEFAULT_CALLBACK_PORT = 28460;
+/** The callback URL to register in Auth0 when AUTH0_CALLBACK_URL is not set. */
+export const DEFAULT_CALLBACK_URL = `http://127.0.0.1:${DEFAULT_CALLBACK_PORT}/callback`;
 export const DEFAULT_SCOPE = 'openid profile email offline_access';
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const DEFAULT_KEYCHAIN_SERVICE = 'Desktop Login';
@@ -234,7 +244,7 @@ function parseCallback(
     problems.push('AUTH0_CALLBACK_URL port 80 is privileged; use a port from 1024 to 65535.');
   } else if (url.port === '') {
     problems.push(
-      'AUTH0_CALLBACK_URL needs an explicit port, for example :53682, and the same URL with that port in Allowed Callback URLs in Auth0 (Auth0 matches the port exactly).',
+      `AUTH0_CALLBACK_URL needs an explicit port, for example :${DEFAULT_CALLBACK_PORT}, and the same URL with that port in Allowed Callback URLs in Auth0 (Auth0 matches the port exactly).`,
     );
   }
   const ports: number[] = [];

@@ -11,6 +11,9 @@ export type AuthHandlers = {
 /** What the handlers need from the desktop shell. */
 export interface ShellActions {
   writeClipboard(text: string): Promise<void> | void;
+  /** The clipboard's text now, so a copied sign-in link is cleared only while it is still there. */
+  readClipboard(): Promise<string> | string;
+  clearClipboard(): Promise<void> | void;
 }
 
 /** The path the "Call API" button calls under API_BASE_URL. */
@@ -33,6 +36,27 @@ export function createAuthHandlers(options: {
   const { service, appInfo, shell } = options;
   const configError = options.configError ?? new AuthError('config_invalid', 'The sign-in settings are missing.');
   const configState: AuthState = { status: 'error', error: configError.toInfo() };
+
+  // The sign-in link carries the login's state and PKCE challenge, and every program can read the
+  // clipboard: once the sign-in ends the link is cleared, unless the person has copied something
+  // else over it meanwhile (DESIGN checklist 9: no login secret left lying about).
+  let copiedLink: string | undefined;
+  let stopWatching: (() => void) | undefined;
+  const clearLinkWhenSignInEnds = (current: AuthService, link: string): void => {
+    copiedLink = link;
+    if (stopWatching) return;
+    const onState = (state: AuthState): void => {
+      if (state.status === 'signing-in' || copiedLink === undefined) return;
+      stopWatching?.();
+      stopWatching = undefined;
+      const ours = copiedLink;
+      copiedLink = undefined;
+      void clearClipboardIfItHolds(shell, ours);
+    };
+    stopWatching = current.subscribe(onState);
+    // The sign-in may have ended while the link was being written.
+    onState(current.getState());
+  };
 
   const run = async <T>(work: (service: AuthService) => Promise<T> | T): Promise<IpcResult<T>> => {
     if (!service) return failure(configError);
@@ -62,6 +86,7 @@ export function createAuthHandlers(options: {
         const link = s.signInLink();
         if (link === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress.');
         await shell.writeClipboard(link);
+        clearLinkWhenSignInEnds(s, link);
         return null;
       }),
     [AUTH_CHANNELS.logout]: () => run((s) => s.logout()),
@@ -78,6 +103,15 @@ export function createAuthHandlers(options: {
       }
     },
   };
+}
+
+/** Clears the clipboard if it still holds `text`; the clipboard is best effort, so failures are ignored. */
+async function clearClipboardIfItHolds(shell: ShellActions, text: string): Promise<void> {
+  try {
+    if ((await shell.readClipboard()) === text) await shell.clearClipboard();
+  } catch {
+    // A clipboard that cannot be read or cleared is left as it is.
+  }
 }
 
 function failure(error: unknown): IpcResult<never> {

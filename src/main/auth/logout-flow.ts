@@ -5,6 +5,7 @@ import { isAllowedExternalUrl } from './external-url.js';
 import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
 import { mapProviderError } from './provider-errors.js';
+import type { PendingRevocations } from './pending-revocations.js';
 import type { SessionKeeper } from './session-keeper.js';
 import { startSignedOutPage, type SignedOutPage } from './signed-out-page.js';
 
@@ -13,6 +14,8 @@ export interface LogoutOutcome {
   readonly keychainCleared: boolean;
   /** False when the provider could not be reached: the browser session may still be active. */
   readonly providerSessionEnded: boolean;
+  /** True when the refresh token could not be revoked and waits in `pending` for a retry. */
+  readonly revocationPending: boolean;
   readonly signedOutPage?: SignedOutPage;
 }
 
@@ -25,6 +28,8 @@ export interface LogoutDeps {
   readonly logger: Logger;
   readonly appName: string;
   readonly signedOutPageTimeoutMs?: number;
+  /** Where a refresh token that could not be revoked waits for the next try. */
+  readonly pending?: PendingRevocations;
 }
 
 /**
@@ -34,25 +39,34 @@ export interface LogoutDeps {
 export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   const { config, logger } = deps;
   const { session, keychainCleared } = await deps.keeper.end();
-  if (!session) return { keychainCleared, providerSessionEnded: true };
+  if (!session) return { keychainCleared, providerSessionEnded: true, revocationPending: false };
+  const refreshToken = session.tokens.refreshToken;
+  // A refresh token left unrevoked stays valid at the provider: keep it for a retry (RFC 7009).
+  const keepPending = async (): Promise<boolean> => {
+    if (refreshToken === undefined) return false;
+    await deps.pending?.add(refreshToken);
+    return true;
+  };
 
   let oidc: client.Configuration;
   try {
     oidc = await deps.discovery.get();
   } catch {
     logger.warn('logout: the identity provider could not be reached');
-    return { keychainCleared, providerSessionEnded: false };
+    return { keychainCleared, providerSessionEnded: false, revocationPending: await keepPending() };
   }
 
-  const refreshToken = session.tokens.refreshToken;
+  let revocationPending = false;
   if (refreshToken !== undefined && oidc.serverMetadata().revocation_endpoint !== undefined) {
     try {
       await client.tokenRevocation(oidc, refreshToken, { token_type_hint: 'refresh_token' });
     } catch (error) {
       const mapped = mapProviderError(error, 'revocation');
       logger.warn(`logout: the refresh token could not be revoked (${mapped.code})`);
+      revocationPending = await keepPending();
       // Offline: the browser could not reach the provider either, so do not open it.
-      if (mapped.code === 'provider_unreachable') return { keychainCleared, providerSessionEnded: false };
+      if (mapped.code === 'provider_unreachable')
+        return { keychainCleared, providerSessionEnded: false, revocationPending };
     }
   }
 
@@ -67,7 +81,7 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   } catch {
     logger.warn('logout: no loopback port for the signed-out page; the provider will show its own page');
   }
-  const url = logoutUrl(oidc, config, session.tokens.idToken, page?.url);
+  const url = logoutUrl(oidc, config, page?.url);
   if (!isAllowedExternalUrl(url, config)) {
     page?.close();
     throw new AuthError(
@@ -80,25 +94,23 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   } catch {
     page?.close();
     logger.warn('logout: the system browser could not be opened');
-    return { keychainCleared, providerSessionEnded: false };
+    return { keychainCleared, providerSessionEnded: false, revocationPending };
   }
   logger.info('signed out');
-  return { keychainCleared, providerSessionEnded: true, ...(page ? { signedOutPage: page } : {}) };
+  return { keychainCleared, providerSessionEnded: true, revocationPending, ...(page ? { signedOutPage: page } : {}) };
 }
 
 /**
- * The OIDC end_session_endpoint with id_token_hint when discovery lists it (Auth0 lists it only
- * when the tenant turns it on), otherwise Auth0's own `/v2/logout?client_id&returnTo`.
+ * The OIDC end_session_endpoint with `client_id` and `post_logout_redirect_uri` when discovery
+ * lists it (Auth0 lists it only when the tenant turns it on), otherwise Auth0's own
+ * `/v2/logout?client_id&returnTo`. Never `id_token_hint` (DESIGN checklist 12): the browser keeps
+ * this URL in its history, session files and metrics database, and the command line that opens
+ * it is visible to other local users. `client_id` is what lets the provider check the return URL
+ * without the token (OIDC RP-Initiated Logout 1.0 §2).
  */
-export function logoutUrl(
-  oidc: client.Configuration,
-  config: AuthConfig,
-  idToken: string | undefined,
-  returnTo: string | undefined,
-): URL {
+export function logoutUrl(oidc: client.Configuration, config: AuthConfig, returnTo: string | undefined): URL {
   if (oidc.serverMetadata().end_session_endpoint !== undefined) {
     const parameters: Record<string, string> = { client_id: config.clientId };
-    if (idToken !== undefined) parameters['id_token_hint'] = idToken;
     if (returnTo !== undefined) parameters['post_logout_redirect_uri'] = returnTo;
     return client.buildEndSessionUrl(oidc, parameters);
   }

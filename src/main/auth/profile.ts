@@ -27,7 +27,8 @@ export function profileFromClaims(claims: Claims): Profile {
   if (nickname !== undefined) profile.nickname = nickname;
   if (email !== undefined) profile.email = email;
   if (typeof claims['email_verified'] === 'boolean') profile.emailVerified = claims['email_verified'];
-  // Only https pictures: the renderer's CSP allows https images, and anything else could be a tracking or local URL.
+  // Only https pictures: anything else could be a tracking or local URL. The renderer's CSP further
+  // limits pictures to the avatar hosts Auth0 uses (src/renderer/index.html).
   if (picture !== undefined && isHttpsUrl(picture)) profile.picture = picture;
   if (updatedAt !== undefined) profile.updatedAt = updatedAt;
   return profile;

@@ -30,6 +30,10 @@ export interface AppProcess {
   invoke(channel: string, options?: { from?: SenderKind; args?: unknown[] }): Promise<InvokeResult>;
   /** `app.quit()`, as when the person quits. */
   quit(): void;
+  /** Tries a navigation, a <webview> and window.open on the app's window or on a web contents made now. */
+  probeWebContents(target: 'window' | 'new-contents'): Promise<ReportOf<'web-contents-probe'>>;
+  /** Picks the application menu item with this label; resolves false when there is none. */
+  clickMenu(label: string): Promise<boolean>;
   readonly exited: Promise<AppExit>;
   /** Ends the process if it is still running (clean-up after a failed test). */
   kill(): void;
@@ -115,6 +119,16 @@ export function startAppProcess(options: { env: NodeJS.ProcessEnv; cwd: string }
       return waitFor('invoke-result', (report) => report.id === id);
     },
     quit: () => command({ type: 'quit' }),
+    probeWebContents(target) {
+      const id = nextId++;
+      command({ type: 'probe-web-contents', id, target });
+      return waitFor('web-contents-probe', (report) => report.id === id);
+    },
+    async clickMenu(label) {
+      const id = nextId++;
+      command({ type: 'click-menu', id, label });
+      return (await waitFor('menu-clicked', (report) => report.id === id)).found;
+    },
     exited,
     kill() {
       if (!ended) child.kill('SIGKILL');

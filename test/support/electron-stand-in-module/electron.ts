@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IpcMainInvokeEvent } from 'electron';
-import { APP_DATA_VARIABLE, type StandInReport } from './protocol.js';
+import { APP_DATA_VARIABLE, PACKAGED_VARIABLE, type MenuItemDescription, type StandInReport } from './protocol.js';
 
 /**
  * A stand-in for the `electron` module under plain Node, for testing the shell's own code
@@ -59,6 +59,12 @@ export class StandInWebContents extends EventEmitter {
   /** Listeners the page's preload added with ipcRenderer.on. */
   readonly rendererListeners = new EventEmitter();
 
+  constructor() {
+    super();
+    // Electron announces every new web contents (a window's, a webview's, DevTools') on app.
+    app.emit('web-contents-created', cancellable({}), this);
+  }
+
   send(channel: string, ...args: unknown[]): void {
     // Electron throws "Object has been destroyed" here; so does the stand-in.
     if (this.destroyed) throw new Error('Object has been destroyed');
@@ -79,6 +85,13 @@ export class StandInWebContents extends EventEmitter {
   attemptNavigation(kind: 'will-navigate' | 'will-redirect', url: string): boolean {
     const event = cancellable({ url, isMainFrame: true, frame: this.mainFrame });
     this.emit(kind, event, url);
+    return event.defaultPrevented;
+  }
+
+  /** Test side: the page adds a <webview>; true when a listener prevented it (Electron attaches it otherwise). */
+  attemptAttachWebview(src: string): boolean {
+    const event = cancellable({});
+    this.emit('will-attach-webview', event, {}, { src });
     return event.defaultPrevented;
   }
 
@@ -229,11 +242,15 @@ const PATH_NAMES = ['home', 'appData', 'userData', 'temp'] as const;
 type PathName = (typeof PATH_NAMES)[number];
 
 class StandInApp extends EventEmitter {
-  readonly isPackaged = false;
+  /** Electron's is read-only; here a test may flip it, and PACKAGED_VARIABLE sets it for an app process. */
+  isPackaged = process.env[PACKAGED_VARIABLE] === '1';
+  /** Set by enableSandbox(). */
+  sandboxEnabled = false;
   private readonly paths: Record<PathName, string>;
   private markReady: () => void = () => undefined;
   private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
   private ready = false;
+  private readyWhenAsked = false;
   private lockFile: string | undefined;
 
   constructor() {
@@ -251,8 +268,21 @@ class StandInApp extends EventEmitter {
     this.emit('ready', {});
   }
 
+  /** Test side: from now on the first whenReady() call makes the app ready on the next turn. */
+  becomeReadyWhenAsked(): void {
+    this.readyWhenAsked = true;
+  }
+
   whenReady(): Promise<void> {
+    if (this.readyWhenAsked && !this.ready) setImmediate(() => this.becomeReady());
     return this.readyPromise;
+  }
+
+  /** As in Electron, only before ready. */
+  enableSandbox(): void {
+    if (this.ready) throw new Error('app.enableSandbox() can only be called before app is ready');
+    this.sandboxEnabled = true;
+    standIn.report({ type: 'enable-sandbox' });
   }
 
   isReady(): boolean {
@@ -345,6 +375,10 @@ export const standIn = {
   /** URLs the app handed to the system browser. */
   openedExternally: [] as string[],
   clipboardText: undefined as string | undefined,
+  /** The application menu: Electron's default (with its View > Toggle Developer Tools) until the app sets one. */
+  applicationMenu: 'electron-default' as Menu | null | 'electron-default',
+  /** Every message box the app showed, in order. */
+  messageBoxes: [] as MessageBoxOptions[],
   /** When set, the BrowserWindow constructor throws it (a window that cannot be created). */
   windowError: undefined as Error | undefined,
   /** The web contents a preload runs in, for contextBridge and ipcRenderer. */
@@ -391,8 +425,110 @@ export const shell = {
 export const clipboard = {
   writeText(text: string): void {
     standIn.clipboardText = text;
+    standIn.report({ type: 'clipboard', text });
+  },
+  readText(): string {
+    return standIn.clipboardText ?? '';
+  },
+  clear(): void {
+    standIn.clipboardText = '';
+    standIn.report({ type: 'clipboard', text: '' });
   },
 };
+
+/** What the app passes to `dialog.showMessageBox`, as far as the stand-in looks at it. */
+export interface MessageBoxOptions {
+  readonly type?: string;
+  readonly title?: string;
+  readonly message: string;
+  readonly detail?: string;
+}
+
+export const dialog = {
+  /** Records the box and answers as if its first button was pressed. */
+  showMessageBox(
+    windowOrOptions: BrowserWindow | MessageBoxOptions,
+    maybeOptions?: MessageBoxOptions,
+  ): Promise<{ response: number; checkboxChecked: boolean }> {
+    const options = windowOrOptions instanceof BrowserWindow ? maybeOptions : windowOrOptions;
+    if (!options) throw new TypeError('showMessageBox needs options');
+    standIn.messageBoxes.push(options);
+    const { type, title, message, detail } = options;
+    standIn.report({ type: 'message-box', options: { type, title, message, detail } });
+    return Promise.resolve({ response: 0, checkboxChecked: false });
+  },
+};
+
+/** A menu item template, as far as the stand-in looks at it (Electron's MenuItemConstructorOptions). */
+export interface MenuItemTemplate {
+  readonly label?: string;
+  readonly role?: string;
+  readonly type?: string;
+  readonly enabled?: boolean;
+  readonly click?: (...args: unknown[]) => void;
+  readonly submenu?: readonly MenuItemTemplate[];
+}
+
+/** A built menu item. */
+export class MenuItem {
+  readonly label: string | undefined;
+  readonly role: string | undefined;
+  readonly type: string;
+  readonly enabled: boolean;
+  readonly submenu: Menu | undefined;
+  private readonly onClick: ((...args: unknown[]) => void) | undefined;
+
+  constructor(template: MenuItemTemplate) {
+    this.label = template.label;
+    this.role = template.role;
+    this.type = template.type ?? (template.submenu ? 'submenu' : 'normal');
+    this.enabled = template.enabled ?? true;
+    this.submenu = template.submenu ? Menu.buildFromTemplate(template.submenu) : undefined;
+    this.onClick = template.click;
+  }
+
+  /** Test side: the person picks the item; Electron calls click(menuItem, window, event) only when enabled. */
+  click(): void {
+    if (this.enabled) this.onClick?.(this, undefined, {});
+  }
+
+  describe(): MenuItemDescription {
+    return {
+      ...(this.label !== undefined ? { label: this.label } : {}),
+      ...(this.role !== undefined ? { role: this.role } : {}),
+      type: this.type,
+      enabled: this.enabled,
+      ...(this.submenu ? { submenu: this.submenu.describe() } : {}),
+    };
+  }
+}
+
+/** A menu (Electron's Menu): built from a template, set as the application menu. */
+export class Menu {
+  constructor(readonly items: readonly MenuItem[]) {}
+
+  static buildFromTemplate(template: readonly MenuItemTemplate[]): Menu {
+    return new Menu(template.map((item) => new MenuItem(item)));
+  }
+
+  static setApplicationMenu(menu: Menu | null): void {
+    standIn.applicationMenu = menu;
+    standIn.report({ type: 'application-menu', menu: menu?.describe() ?? null });
+  }
+
+  static getApplicationMenu(): Menu | null {
+    return standIn.applicationMenu === 'electron-default' ? null : standIn.applicationMenu;
+  }
+
+  /** Test side: every item, submenus included, depth first. */
+  allItems(): MenuItem[] {
+    return this.items.flatMap((item) => [item, ...(item.submenu?.allItems() ?? [])]);
+  }
+
+  describe(): MenuItemDescription[] {
+    return this.items.map((item) => item.describe());
+  }
+}
 
 interface StandInIpcRenderer {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;

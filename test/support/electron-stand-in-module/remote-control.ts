@@ -1,5 +1,5 @@
 import './register.js';
-import { standIn, app, ipcMain, StandInFrame, StandInWebContents, type IpcSender } from './electron.js';
+import { standIn, app, ipcMain, Menu, StandInFrame, StandInWebContents, type IpcSender } from './electron.js';
 import { WINDOW_ERROR_VARIABLE, type SenderKind, type StandInCommand, type StandInReport } from './protocol.js';
 
 /**
@@ -46,6 +46,26 @@ process.on('message', (message: StandInCommand) => {
     case 'quit':
       app.quit();
       break;
+    case 'probe-web-contents': {
+      // A web contents made now is announced on app like any other, so the app's guard meets it.
+      const contents = message.target === 'window' ? standIn.mainWindow().webContents : new StandInWebContents();
+      sendReport({
+        type: 'web-contents-probe',
+        id: message.id,
+        target: message.target,
+        navigationPrevented: contents.attemptNavigation('will-navigate', 'https://attacker.example/'),
+        webviewPrevented: contents.attemptAttachWebview('https://attacker.example/'),
+        windowOpen: contents.requestWindowOpen('https://attacker.example/').action,
+      });
+      break;
+    }
+    case 'click-menu': {
+      const menu = Menu.getApplicationMenu();
+      const item = menu?.allItems().find((candidate) => candidate.label === message.label);
+      item?.click();
+      sendReport({ type: 'menu-clicked', id: message.id, found: item !== undefined });
+      break;
+    }
     case 'invoke': {
       const { id } = message;
       let from: IpcSender;
@@ -84,5 +104,7 @@ function describe(value: unknown): string {
   return value instanceof Error ? value.message : String(value);
 }
 
-// Electron is ready once the main script has started; whenReady() resolves then.
-setImmediate(() => app.becomeReady());
+// Electron becomes ready only after the main script's first run (which is when app.enableSandbox()
+// and the like must happen). The main script is an ES module that loads after this one, so the
+// stand-in becomes ready on the turn after the app first asks for it.
+app.becomeReadyWhenAsked();

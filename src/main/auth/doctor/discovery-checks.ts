@@ -127,9 +127,7 @@ function checkLogoutEndpoints(metadata: client.ServerMetadata): CheckResult {
     );
   }
   if (metadata.end_session_endpoint === undefined) {
-    missing.push(
-      "end_session_endpoint: logout falls back to Auth0's /v2/logout instead of OIDC RP-Initiated Logout with the ID token",
-    );
+    missing.push("end_session_endpoint: logout falls back to Auth0's /v2/logout instead of OIDC RP-Initiated Logout");
     fixes.push(END_SESSION_DISCOVERY_SETTING);
   }
   if (missing.length === 0) {
