@@ -123,9 +123,13 @@ type App = ReturnType<typeof startApp>;
 function renderer(app: App, label: string) {
   const payloads: Array<{ channel: string; result: unknown }> = [];
   let clipboard = '';
+  const clipboardWrites: string[] = [];
   // A variable, not a literal: the shell's surface grows over time and this stand-in may offer more.
   const shell = {
-    writeClipboard: (text: string) => void (clipboard = text),
+    writeClipboard: (text: string) => {
+      clipboard = text;
+      clipboardWrites.push(text);
+    },
     readClipboard: () => clipboard,
     clearClipboard: () => void (clipboard = ''),
   };
@@ -146,6 +150,7 @@ function renderer(app: App, label: string) {
   });
   return {
     payloads,
+    clipboardWrites,
     call: async (channel: keyof AuthHandlers): Promise<unknown> => {
       const result: unknown = await handlers[channel]();
       payloads.push({ channel, result });
@@ -175,7 +180,17 @@ function startCanaryApp(options: {
   });
 }
 
-/** Asserts no canary is in the IPC results, state events, log lines, console output or `extra` texts. */
+/** The authorization request's own values, which the sign-in URL (and a copied link) must carry. */
+const REQUEST_PARAMETERS = new Set(['state', 'nonce', 'code_challenge']);
+
+function withoutRequestParameters(found: readonly string[]): string[] {
+  return found.filter((name) => !REQUEST_PARAMETERS.has(name));
+}
+
+/**
+ * Asserts no canary is in the IPC results, state events, log lines, URLs handed to the
+ * browser, everything written to the clipboard, console output or `extra` texts.
+ */
 function assertNoCanary(
   canaries: Canaries,
   seen: {
@@ -193,6 +208,10 @@ function assertNoCanary(
     assert.deepEqual(canaries.foundIn(app.logs.text()), [], 'app log lines');
     assert.ok(app.states.length > 3);
     for (const state of app.states) assert.deepEqual(canaries.foundIn(JSON.stringify(state)), [], 'state events');
+    // Browsers keep every URL they are handed in history and session files (checklist 12).
+    assert.ok(app.opener.urls.length > 0, 'the app did open the browser');
+    const urls = app.opener.urls.map((url) => url.href).join('\n');
+    assert.deepEqual(withoutRequestParameters(canaries.foundIn(urls)), [], 'URLs handed to the browser');
   }
   assert.deepEqual(canaries.foundIn(seen.printed.join('\n')), [], 'console output');
   for (const [where, text] of Object.entries(seen.extra ?? {})) assert.deepEqual(canaries.foundIn(text), [], where);
@@ -300,7 +319,14 @@ describe('no token leaks: canaries from a real session', () => {
         [],
         'the keychain is empty after logout',
       );
-      assertNoCanary(canaries, { payloads: ui.payloads, apps: [app], printed });
+      assert.ok(ui.clipboardWrites.length > 0, 'the sign-in link was copied');
+      assertNoCanary(canaries, {
+        payloads: ui.payloads,
+        apps: [app],
+        printed,
+      });
+      // The copied link is the authorization request itself: its own parameters belong there, nothing else.
+      assert.deepEqual(withoutRequestParameters(canaries.foundIn(ui.clipboardWrites.join('\n'))), [], 'the clipboard');
 
       let files = 0;
       for (const root of [appData, tmpdir()]) {
