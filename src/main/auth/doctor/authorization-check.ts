@@ -1,3 +1,4 @@
+import { logSafeText, shownErrorCode } from '../provider-text.js';
 import * as client from 'openid-client';
 import type { AuthConfig } from '../config.js';
 import { isAllowedExternalUrl } from '../external-url.js';
@@ -197,7 +198,9 @@ function judgeRequest(config: AuthConfig, probe: AuthorizationProbe): CheckResul
         'Try `npm start` and sign in; if it fails, check Monitoring > Logs in the Auth0 dashboard for the reason.',
       );
     case 'refused': {
-      const said = `${probe.error}${probe.description ? `: ${probe.description}` : ''}`;
+      // Shown in the window too: an allowed code and a scrubbed description only (DESIGN checklist 13).
+      const description = logSafeText(probe.description, 200);
+      const said = `${shownErrorCode(probe.error)}${description ? `: ${description}` : ''}`;
       const where = probe.toCallback ? 'sent back to the callback' : 'shown on its error page';
       return result(
         'sign-in-request',

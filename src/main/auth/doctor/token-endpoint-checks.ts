@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { logSafeText, shownErrorCode } from '../provider-text.js';
 import * as client from 'openid-client';
 import type { AuthConfig } from '../config.js';
 import { result, skipped, type CheckResult } from './check-result.js';
@@ -196,8 +197,14 @@ function isGrantNotAllowed(probe: { error: string; description: string }): boole
   return /grant[ _]type/i.test(probe.description) && /not allowed|unauthori[sz]ed/i.test(probe.description);
 }
 
+/**
+ * The provider's answer as the report shows it. The report also reaches the window ("Check my
+ * setup"), so the code passes the allow rule and the description is scrubbed like a log line
+ * (DESIGN checklist 13); the probes send only made-up values, so it can echo nothing secret.
+ */
 function said(probe: { status: number; error: string; description: string }): string {
-  return `HTTP ${probe.status} ${probe.error}${probe.description ? `: ${probe.description.slice(0, 200)}` : ''}`;
+  const description = logSafeText(probe.description, 200);
+  return `HTTP ${probe.status} ${shownErrorCode(probe.error)}${description ? `: ${description}` : ''}`;
 }
 
 /** A value that cannot be a real code or token, so the request can only be refused. */
