@@ -23,8 +23,6 @@ import { guardWebContents } from './web-contents-guard.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 
 const APP_NAME = 'Desktop Login';
-/** How long quitting waits for the provider (a refresh in flight); the keychain gets a few seconds more. */
-const QUIT_DEADLINE_MS = 3_000;
 /** "Check my setup" probes the provider: one run at a time, with at least this pause between runs. */
 const SETUP_CHECK_GAP_MS = 3_000;
 const mainDir = dirname(fileURLToPath(import.meta.url));
@@ -154,7 +152,7 @@ async function start(): Promise<void> {
     if (disposed || !service) return;
     event.preventDefault();
     disposed = true;
-    void service.dispose({ deadlineMs: QUIT_DEADLINE_MS }).finally(() => app.quit());
+    void service.dispose().finally(() => app.quit());
   });
   // Restoring reads only the keychain: the profile shows at once, refresh happens in the background.
   await service?.restore();

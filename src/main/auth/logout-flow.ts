@@ -4,8 +4,7 @@ import type { AuthConfig } from './config.js';
 import { isAllowedExternalUrl } from './external-url.js';
 import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
-import { mapProviderError } from './provider-errors.js';
-import type { PendingRevocations } from './pending-revocations.js';
+import { revokeRefreshToken, type PendingRevocations } from './pending-revocations.js';
 import type { SessionKeeper } from './session-keeper.js';
 import { startSignedOutPage, type SignedOutPage } from './signed-out-page.js';
 
@@ -57,17 +56,13 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   }
 
   let revocationPending = false;
-  if (refreshToken !== undefined && oidc.serverMetadata().revocation_endpoint !== undefined) {
-    try {
-      await client.tokenRevocation(oidc, refreshToken, { token_type_hint: 'refresh_token' });
-    } catch (error) {
-      const mapped = mapProviderError(error, 'revocation');
-      logger.warn(`logout: the refresh token could not be revoked (${mapped.code})`);
-      revocationPending = await keepPending();
-      // Offline: the browser could not reach the provider either, so do not open it.
-      if (mapped.code === 'provider_unreachable')
-        return { keychainCleared, providerSessionEnded: false, revocationPending };
-    }
+  const failure =
+    refreshToken === undefined ? undefined : await revokeRefreshToken(deps.discovery, refreshToken, logger);
+  if (failure !== undefined) {
+    revocationPending = await keepPending();
+    // Offline: the browser could not reach the provider either, so do not open it.
+    if (failure.code === 'provider_unreachable')
+      return { keychainCleared, providerSessionEnded: false, revocationPending };
   }
 
   let page: SignedOutPage | undefined;

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { AuthError } from './auth-error.js';
 import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
 import { mapProviderError } from './provider-errors.js';
@@ -76,18 +77,24 @@ export function createMemoryPendingRevocations(): PendingRevocations {
 }
 
 /**
- * Revokes one refresh token. True when the provider has it revoked (RFC 7009 §2.2 answers 200
- * for a token it no longer knows, too); false when it must be tried again later.
+ * Revokes one refresh token: undefined once the provider has it revoked (RFC 7009 §2.2 answers
+ * 200 for a token it no longer knows, too), else why it must be tried again later. Logout and
+ * the retries share it, so both classify and log a failure the same way.
  */
-export async function revokeRefreshToken(discovery: DiscoveryCache, token: string, logger: Logger): Promise<boolean> {
+export async function revokeRefreshToken(
+  discovery: DiscoveryCache,
+  token: string,
+  logger: Logger,
+): Promise<AuthError | undefined> {
   try {
     const oidc = await discovery.get();
-    if (oidc.serverMetadata().revocation_endpoint === undefined) return true;
+    if (oidc.serverMetadata().revocation_endpoint === undefined) return undefined;
     await client.tokenRevocation(oidc, token, { token_type_hint: 'refresh_token' });
-    return true;
+    return undefined;
   } catch (error) {
-    logger.warn(`the refresh token could not be revoked (${mapProviderError(error, 'revocation').code})`);
-    return false;
+    const mapped = mapProviderError(error, 'revocation');
+    logger.warn(`the refresh token could not be revoked (${mapped.code})`);
+    return mapped;
   }
 }
 
@@ -99,7 +106,7 @@ export async function retryPendingRevocations(
 ): Promise<number> {
   let left = 0;
   for (const token of await pending.list()) {
-    if (await revokeRefreshToken(discovery, token, logger)) await pending.remove(token);
+    if ((await revokeRefreshToken(discovery, token, logger)) === undefined) await pending.remove(token);
     else left += 1;
   }
   if (left === 0) logger.info('pending revocations done');

@@ -64,7 +64,7 @@ const FOREGROUND_RETRY_MS = [250, 1000];
 /** How long an adopt or end waits for a cut-off refresh to settle before going ahead without it. */
 const SETTLE_REFRESH_MS = 2_000;
 /** How long quitting still waits, after the network deadline, for a keychain write already started. */
-export const KEYCHAIN_WRITE_GRACE_MS = 3_000;
+const KEYCHAIN_WRITE_GRACE_MS = 3_000;
 
 /**
  * Creates the session keeper. Every change to the session or the keychain (restore, adopt,
