@@ -177,6 +177,28 @@ describe('signing in through the system browser', () => {
     },
   );
 
+  for (const [name, issParameter] of [
+    ['names another issuer', '&iss=https%3A%2F%2Fevil.example%2F'],
+    ['carries no iss where discovery promises one', ''],
+  ] as const) {
+    test(`an error answer that ${name} is refused, not shown as declined (RFC 9207)`, { skip: noBrowser }, async () => {
+      const tokenRequestsBefore = idp.countRequests('/oauth/token');
+      const { service, opener } = setup(async (page, url) => {
+        // A mixed-up or hostile provider that learned the state answers with its own refusal.
+        const redirect = new URL(url.searchParams.get('redirect_uri')!);
+        const state = encodeURIComponent(url.searchParams.get('state')!);
+        await page.goto(`${redirect.href}?error=access_denied&state=${state}${issParameter}`);
+        await page.getByText('Sign-in did not complete').waitFor();
+      });
+      const final = await service.login();
+      await opener.settled();
+      assert.equal(final.status, 'error', JSON.stringify(final));
+      assert.equal(final.status === 'error' && final.error.code, 'untrusted_endpoint', JSON.stringify(final));
+      assert.match(final.status === 'error' ? final.error.message : '', /RFC 9207/);
+      assert.equal(idp.countRequests('/oauth/token'), tokenRequestsBefore, 'no token request');
+    });
+  }
+
   test('a second Login press joins the first: one browser tab, one server', { skip: noBrowser }, async () => {
     const { service, opener } = setup(personSignsIn);
     const first = service.login();

@@ -93,13 +93,14 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     deps.onStep('waiting-for-user', { authorizationUrl: authorizationUrl.href, browserOpenFailed });
 
     const callback = await server.callback;
-    if (callback.kind === 'denied') throw providerDenied(callback.error, callback.description);
-
-    deps.onStep('exchanging-code');
+    if (callback.kind === 'authorized') deps.onStep('exchanging-code');
     const currentUrl = new URL(server.redirectUri);
     currentUrl.search = callback.params.toString();
     let response: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
+      // An error answer goes through openid-client too: its RFC 9207 check of `iss` runs before
+      // it looks at `error`, so a mixed-up provider cannot pass its refusal off as ours (§2.4).
+      // No token request is made for an error answer.
       response = await client.authorizationCodeGrant(oidc, currentUrl, {
         pkceCodeVerifier: codeVerifier,
         expectedState: state,
@@ -107,6 +108,9 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
         idTokenExpected: true,
       });
     } catch (error) {
+      if (callback.kind === 'denied' && error instanceof client.AuthorizationResponseError) {
+        throw providerDenied(callback.error, callback.description);
+      }
       throw mapProviderError(error, 'token');
     }
     throwIfCancelled(signal);
