@@ -9,6 +9,7 @@ import { profileFromClaims } from './profile.js';
 import { describeProviderFailure, mapProviderError } from './provider-errors.js';
 import { changedIdentityClaims, IDENTITY_CHANGED_MESSAGE } from './refresh-identity.js';
 import type { RefreshLock } from './refresh-lock.js';
+import { accessTokenUsable, refreshDelayMs } from './refresh-timing.js';
 import { tokenSetFromResponse } from './token-set.js';
 import type { LoadResult, StoredSession, TokenStore } from './token-store.js';
 
@@ -26,7 +27,7 @@ export interface SessionKeeperDeps {
   readonly lock: RefreshLock;
   readonly logger: Logger;
   readonly now: () => number;
-  /** Refresh this long before the access token expires. */
+  /** Refresh this long before the access token expires, or half-way through its lifetime if that is later. */
   readonly refreshSkewMs: number;
   /** Delays between attempts when the provider is unreachable; the session is kept meanwhile. */
   readonly retryDelaysMs: readonly number[];
@@ -89,7 +90,8 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
    */
   const redeemed = new Set<string>();
 
-  const isFresh = (candidate: StoredSession): boolean => candidate.tokens.expiresAt - deps.refreshSkewMs > now();
+  /** The access token can be handed out without a refresh (see accessTokenUsable for a session without a refresh token). */
+  const isFresh = (candidate: StoredSession): boolean => accessTokenUsable(candidate.tokens, deps.refreshSkewMs, now());
 
   const save = async (next: StoredSession): Promise<Persistence> => {
     if (!deps.store) return 'unavailable';
@@ -105,9 +107,8 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
   const schedule = (): void => {
     clearTimeout(timer);
     if (disposed || !session?.tokens.refreshToken) return;
-    const dueIn = Math.max(1000, session.tokens.expiresAt - deps.refreshSkewMs - now());
-    // Timers past ~24.8 days overflow; refresh no later than daily.
-    timer = setTimeout(() => void backgroundRefresh(), Math.min(dueIn, 86_400_000));
+    // Runs after every refresh settles, so the floor spaces background refreshes even for 1 s tokens.
+    timer = setTimeout(() => void backgroundRefresh(), refreshDelayMs(session.tokens, deps.refreshSkewMs, now()));
     timer.unref();
   };
 

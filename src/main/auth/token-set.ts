@@ -5,12 +5,18 @@ export interface TokenSet {
   readonly accessToken: string;
   /** Epoch milliseconds when the access token stops working. */
   readonly expiresAt: number;
+  /**
+   * How long the access token lives, from the token endpoint's `expires_in`: the refresh margin
+   * is capped at half of it. Absent in sessions saved before it was recorded.
+   */
+  readonly lifetimeMs?: number;
   readonly refreshToken?: string;
   readonly idToken?: string;
   readonly scope?: string;
   readonly audience?: string;
 }
 
+/** RFC 6749 §5.1 only recommends `expires_in`; a token endpoint that omits it is assumed to issue hour-long tokens. */
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /** Builds a TokenSet from a token endpoint response, keeping the previous refresh/ID token when the provider sends none. */
@@ -28,6 +34,7 @@ export function tokenSetFromResponse(
   return {
     accessToken: response.access_token,
     expiresAt: now + lifetime * 1000,
+    lifetimeMs: lifetime * 1000,
     ...(refreshToken !== undefined ? { refreshToken } : {}),
     ...(idToken !== undefined ? { idToken } : {}),
     ...(scope !== undefined ? { scope } : {}),

@@ -199,6 +199,11 @@ function parseSession(payload: string): StoredSession | undefined {
   if (record['v'] !== FORMAT_VERSION || typeof tokens !== 'object' || tokens === null) return undefined;
   if (typeof profile !== 'object' || profile === null || typeof profile['sub'] !== 'string') return undefined;
   if (typeof tokens['accessToken'] !== 'string' || typeof tokens['expiresAt'] !== 'number') return undefined;
+  // Optional: sessions saved before lifetimes were recorded lack it.
+  const lifetimeMs = tokens['lifetimeMs'];
+  if (lifetimeMs !== undefined && !(typeof lifetimeMs === 'number' && Number.isFinite(lifetimeMs) && lifetimeMs > 0)) {
+    return undefined;
+  }
   for (const optional of ['refreshToken', 'idToken', 'scope', 'audience']) {
     if (tokens[optional] !== undefined && typeof tokens[optional] !== 'string') return undefined;
   }
