@@ -31,6 +31,7 @@ export const AUTH_ERROR_CODES = [
   'session_expired',
   'keychain_unavailable',
   'revocation_pending',
+  'provider_logout_unconfirmed',
   'api_error',
   'not_signed_in',
   'unexpected',

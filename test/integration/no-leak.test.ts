@@ -415,7 +415,8 @@ describe('no token leaks: canaries from a real session', () => {
             echo: true,
             body: null,
             headers: {
-              Location: '{redirect_uri}?state={state}&error={state}&error_description=echo+{nonce}+{code_challenge}',
+              // With the provider's own iss (RFC 9207), so the error itself is what the app judges.
+              Location: `{redirect_uri}?state={state}&error={state}&error_description=echo+{nonce}+{code_challenge}&iss=${encodeURIComponent(idp.issuer)}`,
             },
             times: 1,
           });

@@ -15,6 +15,7 @@ const bob: Profile = { sub: 'auth0|bob', name: 'Bob' };
 const cancelled: AuthErrorInfo = { code: 'login_cancelled', message: 'Sign-in was cancelled.' };
 const denied: AuthErrorInfo = { code: 'access_denied', message: 'Sign-in was declined.' };
 const expired: AuthErrorInfo = { code: 'session_expired', message: 'Your session has ended.' };
+const unconfirmed: AuthErrorInfo = { code: 'provider_logout_unconfirmed', message: 'The provider did not confirm.' };
 
 /** One of every kind of event, with both people where it matters. */
 const EVENTS: readonly MachineEvent[] = [
@@ -36,6 +37,7 @@ const EVENTS: readonly MachineEvent[] = [
   { type: 'logout-finished', notice: { code: 'provider_unreachable', message: 'Offline.' } },
   { type: 'logout-finished', notice: { code: 'revocation_pending', message: 'Not revoked yet.' } },
   { type: 'revocations-settled' },
+  { type: 'provider-logout-unconfirmed', notice: unconfirmed },
 ];
 
 /** Every state reachable from the start in up to `depth` events (deduplicated). */
@@ -157,6 +159,22 @@ describe('the auth state machine (pure)', () => {
     assert.deepEqual(view(transition(pending, { type: 'revocations-settled' })), { status: 'signed-out' });
     const expiredState = apply({ type: 'session-ended', notice: expired });
     assert.equal(transition(expiredState, { type: 'revocations-settled' }), expiredState);
+  });
+
+  test('an unconfirmed provider logout is said only to a signed-out app with nothing else to say', () => {
+    const afterLogout = transition(transition(INITIAL_STATE, { type: 'logout-started' }), { type: 'logout-finished' });
+    const said = transition(afterLogout, { type: 'provider-logout-unconfirmed', notice: unconfirmed });
+    assert.deepEqual(view(said), { status: 'signed-out', reason: unconfirmed });
+    // A login started meanwhile, a new session, or graver news already shown: nothing changes.
+    const signingIn = transition(afterLogout, { type: 'login-started', startedAt: 1 });
+    assert.equal(transition(signingIn, { type: 'provider-logout-unconfirmed', notice: unconfirmed }), signingIn);
+    const signedIn = transition(afterLogout, { type: 'login-succeeded', profile: alice, persistence: 'keychain' });
+    assert.equal(transition(signedIn, { type: 'provider-logout-unconfirmed', notice: unconfirmed }), signedIn);
+    const pending = transition(transition(INITIAL_STATE, { type: 'logout-started' }), {
+      type: 'logout-finished',
+      notice: { code: 'revocation_pending', message: 'Not revoked yet.' },
+    });
+    assert.equal(transition(pending, { type: 'provider-logout-unconfirmed', notice: unconfirmed }), pending);
   });
 
   test('a step of a login that already ended is ignored', () => {

@@ -38,7 +38,8 @@ export type MachineEvent =
   | { readonly type: 'session-ended'; readonly notice: AuthErrorInfo }
   | { readonly type: 'logout-started' }
   | { readonly type: 'logout-finished'; readonly notice?: AuthErrorInfo }
-  | { readonly type: 'revocations-settled' };
+  | { readonly type: 'revocations-settled' }
+  | { readonly type: 'provider-logout-unconfirmed'; readonly notice: AuthErrorInfo };
 
 /** Before anything is known: signed out, nothing to say. */
 export const INITIAL_STATE: MachineState = { signingOut: false };
@@ -91,6 +92,11 @@ export function transition(state: MachineState, event: MachineEvent): MachineSta
       const { notice: _notice, ...rest } = state;
       return rest;
     }
+    case 'provider-logout-unconfirmed':
+      // Said only to a signed-out app with nothing else to say: a session, a login or an
+      // earlier notice (a pending revocation is the graver news) outranks it.
+      if (state.session || state.login || state.signingOut || state.failure || state.notice) return state;
+      return { ...state, notice: event.notice };
   }
 }
 

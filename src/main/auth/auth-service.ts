@@ -7,7 +7,7 @@ import { INITIAL_STATE, transition, view, type MachineEvent, type MachineState }
 import type { AuthConfig } from './config.js';
 import { runLogin, type LoginOptions } from './login-flow.js';
 import { silentLogger, type Logger } from './logger.js';
-import { runLogout } from './logout-flow.js';
+import { runLogout, type LogoutOutcome } from './logout-flow.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
 import { processLocalLock, type RefreshLock } from './refresh-lock.js';
 import {
@@ -38,6 +38,12 @@ export interface AuthServiceDeps {
   readonly pendingRevocations?: PendingRevocations;
   /** Delays between retries of those revocations; the last repeats. */
   readonly revocationRetryDelaysMs?: readonly number[];
+  /**
+   * How long logout waits for the provider to send the browser back to the signed-out page
+   * before saying its session may have survived. Default two minutes: the person may have to
+   * confirm on the provider's page.
+   */
+  readonly signedOutPageTimeoutMs?: number;
 }
 
 /** The main process's single source of truth about who is signed in. */
@@ -86,6 +92,42 @@ const REVOCATION_PENDING: AuthErrorInfo = {
   message:
     'You are signed out of this app, but the sign-in provider could not be told yet, so your session there stays valid until it is. The app keeps trying.',
 };
+const PROVIDER_LOGOUT_UNCONFIRMED: AuthErrorInfo = {
+  code: 'provider_logout_unconfirmed',
+  message:
+    'You are signed out of this app, but the sign-in provider did not confirm that it ended your session in the browser, so the browser may still be signed in there. Sign out on the provider’s page, or close the browser.',
+};
+
+/** What the signed-out screen says after a logout; nothing when everything ended as it should. */
+function logoutNotice(outcome: LogoutOutcome): AuthErrorInfo | undefined {
+  if (outcome.revocationPending) {
+    return outcome.provider.kind === 'unreachable' ? REVOCATION_PENDING_OFFLINE : REVOCATION_PENDING;
+  }
+  switch (outcome.provider.kind) {
+    case 'unreachable':
+      return {
+        code: 'provider_unreachable',
+        message:
+          'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there.',
+      };
+    case 'browser-not-opened':
+      return {
+        code: 'browser_open_failed',
+        message:
+          'You are signed out of this app, but the browser could not be opened to end your session at the sign-in provider, so the browser may still be signed in there.',
+      };
+    case 'browser-sent':
+      // Without the signed-out page nothing can confirm the provider ended its session.
+      if (!outcome.provider.signedOutPage) return PROVIDER_LOGOUT_UNCONFIRMED;
+      break;
+    case 'not-needed':
+      break;
+  }
+  return outcome.keychainCleared
+    ? undefined
+    : { code: 'keychain_unavailable', message: 'You are signed out, but the keychain entry could not be removed.' };
+}
+
 /** How long quitting waits for the network by default. */
 export const DEFAULT_QUIT_DEADLINE_MS = 3_000;
 
@@ -267,6 +309,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     return run.promise;
   };
 
+  /** The provider never sent the browser back: its session may have survived, so say so. */
+  const reportUnconfirmedLogout = async (page: SignedOutPage): Promise<void> => {
+    if ((await page.outcome) !== 'timed-out') return;
+    logger.warn('logout: the provider did not send the browser back; its session may still be active');
+    dispatch({ type: 'provider-logout-unconfirmed', notice: PROVIDER_LOGOUT_UNCONFIRMED });
+  };
+
   const runOneLogout = async (): Promise<AuthState> => {
     dispatch({ type: 'logout-started' });
     const pendingLogin = loginRun;
@@ -283,21 +332,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         logger,
         appName,
         pending,
+        ...(deps.signedOutPageTimeoutMs !== undefined ? { signedOutPageTimeoutMs: deps.signedOutPageTimeoutMs } : {}),
       });
-      signedOutPage = outcome.signedOutPage;
-      if (outcome.revocationPending) {
-        notice = outcome.providerSessionEnded ? REVOCATION_PENDING : REVOCATION_PENDING_OFFLINE;
-      } else if (!outcome.providerSessionEnded) {
-        notice = {
-          code: 'provider_unreachable',
-          message:
-            'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there.',
-        };
-      } else if (!outcome.keychainCleared) {
-        notice = {
-          code: 'keychain_unavailable',
-          message: 'You are signed out, but the keychain entry could not be removed.',
-        };
+      notice = logoutNotice(outcome);
+      if (outcome.provider.kind === 'browser-sent' && outcome.provider.signedOutPage) {
+        signedOutPage = outcome.provider.signedOutPage;
+        void reportUnconfirmedLogout(signedOutPage);
       }
     } catch (error) {
       notice = (error instanceof AuthError ? error : new AuthError('unexpected', 'Logout did not finish.')).toInfo();

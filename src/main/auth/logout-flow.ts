@@ -8,14 +8,25 @@ import { revokeRefreshToken, type PendingRevocations } from './pending-revocatio
 import type { SessionKeeper } from './session-keeper.js';
 import { startSignedOutPage, type SignedOutPage } from './signed-out-page.js';
 
+/**
+ * What became of the provider's browser session. A native app learns that it ended only when
+ * the provider sends the browser back to the signed-out page; until then it may still be active.
+ */
+export type ProviderLogout =
+  /** There was no session to end. */
+  | { readonly kind: 'not-needed' }
+  /** The provider could not be reached, so the browser was not sent there. */
+  | { readonly kind: 'unreachable' }
+  | { readonly kind: 'browser-not-opened' }
+  /** The browser was sent to the provider's logout; the page (if any) sees it come back. */
+  | { readonly kind: 'browser-sent'; readonly signedOutPage?: SignedOutPage };
+
 /** What logout managed to do; local sign-out always happens. */
 export interface LogoutOutcome {
   readonly keychainCleared: boolean;
-  /** False when the provider could not be reached: the browser session may still be active. */
-  readonly providerSessionEnded: boolean;
+  readonly provider: ProviderLogout;
   /** True when the refresh token could not be revoked and waits in `pending` for a retry. */
   readonly revocationPending: boolean;
-  readonly signedOutPage?: SignedOutPage;
 }
 
 /** Collaborators of logout. */
@@ -38,7 +49,7 @@ export interface LogoutDeps {
 export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   const { config, logger } = deps;
   const { session, keychainCleared } = await deps.keeper.end();
-  if (!session) return { keychainCleared, providerSessionEnded: true, revocationPending: false };
+  if (!session) return { keychainCleared, provider: { kind: 'not-needed' }, revocationPending: false };
   const refreshToken = session.tokens.refreshToken;
   // A refresh token left unrevoked stays valid at the provider: keep it for a retry (RFC 7009).
   const keepPending = async (): Promise<boolean> => {
@@ -52,7 +63,7 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
     oidc = await deps.discovery.get();
   } catch {
     logger.warn('logout: the identity provider could not be reached');
-    return { keychainCleared, providerSessionEnded: false, revocationPending: await keepPending() };
+    return { keychainCleared, provider: { kind: 'unreachable' }, revocationPending: await keepPending() };
   }
 
   let revocationPending = false;
@@ -62,7 +73,7 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
     revocationPending = await keepPending();
     // Offline: the browser could not reach the provider either, so do not open it.
     if (failure.code === 'provider_unreachable')
-      return { keychainCleared, providerSessionEnded: false, revocationPending };
+      return { keychainCleared, provider: { kind: 'unreachable' }, revocationPending };
   }
 
   let page: SignedOutPage | undefined;
@@ -89,10 +100,14 @@ export async function runLogout(deps: LogoutDeps): Promise<LogoutOutcome> {
   } catch {
     page?.close();
     logger.warn('logout: the system browser could not be opened');
-    return { keychainCleared, providerSessionEnded: false, revocationPending };
+    return { keychainCleared, provider: { kind: 'browser-not-opened' }, revocationPending };
   }
-  logger.info('signed out');
-  return { keychainCleared, providerSessionEnded: true, revocationPending, ...(page ? { signedOutPage: page } : {}) };
+  logger.info('signed out here; the browser is ending the provider session');
+  return {
+    keychainCleared,
+    provider: { kind: 'browser-sent', ...(page ? { signedOutPage: page } : {}) },
+    revocationPending,
+  };
 }
 
 /**
