@@ -125,10 +125,10 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
     assert.match(message, /no path: use "tenant\.us\.auth0\.com"/);
   });
 
-  test('AUTH0_DOMAIN with a port', () => {
+  test('AUTH0_DOMAIN with a port that is not 1–65535 (a valid port is allowed: see config-domain.test.ts)', () => {
     assert.match(
-      configError({ ...VALID, AUTH0_DOMAIN: 'tenant.us.auth0.com:443' }),
-      /AUTH0_DOMAIN must not include a port/,
+      configError({ ...VALID, AUTH0_DOMAIN: 'tenant.us.auth0.com:0' }),
+      /AUTH0_DOMAIN "tenant\.us\.auth0\.com:0" has the port "0"; a port is a number from 1 to 65535/,
     );
   });
 

@@ -20,7 +20,8 @@ export const AUTH0_FIX = {
 
   callbackUrls(uris: readonly string[]): string {
     const list = uris.join(', ');
-    return `Add ${list} to Allowed Callback URLs (${APP} > Settings > Application URIs), exactly as written, port included (Auth0 matches the port), then Save.`;
+    const each = uris.length > 1 ? ', comma-separated' : '';
+    return `Add ${list} to Allowed Callback URLs (${APP} > Settings > Application URIs${each}), exactly as written, port included (Auth0 matches the port), then Save.`;
   },
 
   audience(config: AuthConfig): string {

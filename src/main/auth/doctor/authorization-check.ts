@@ -1,9 +1,9 @@
-import { logSafeText, shownErrorCode } from '../provider-text.js';
+import { allowedErrorCode, logSafeText, shownErrorCode } from '../provider-text.js';
 import * as client from 'openid-client';
 import type { AuthConfig } from '../config.js';
 import { isAllowedExternalUrl } from '../external-url.js';
 import { result, skipped, type CheckResult } from './check-result.js';
-import { networkReason } from './error-causes.js';
+import { networkFix, networkReason } from './error-causes.js';
 import { AUTH0_FIX } from './auth0-fixes.js';
 
 /** What the provider did with one authorization request, made without a browser. */
@@ -13,7 +13,7 @@ export type AuthorizationProbe =
   | { readonly kind: 'unknown-client'; readonly evidence: string }
   | { readonly kind: 'refused'; readonly error: string; readonly description?: string; readonly toCallback: boolean }
   | { readonly kind: 'unexpected'; readonly detail: string }
-  | { readonly kind: 'unreachable'; readonly reason: string };
+  | { readonly kind: 'unreachable'; readonly reason: string; readonly fix?: string };
 
 const MAX_BODY_CHARS = 64 * 1024;
 const MAX_DESCRIPTION_CHARS = 300;
@@ -58,7 +58,8 @@ export async function probeAuthorization(
     });
     body = response.status >= 300 && response.status < 400 ? '' : (await response.text()).slice(0, MAX_BODY_CHARS);
   } catch (error) {
-    return { kind: 'unreachable', reason: networkReason(error) };
+    const fix = networkFix(error, config.issuer.host);
+    return { kind: 'unreachable', reason: networkReason(error), ...(fix !== undefined ? { fix } : {}) };
   }
   await response.body?.cancel().catch(() => undefined);
 
@@ -95,7 +96,13 @@ export async function probeAuthorization(
 }
 
 function classifyError(error: string, text: string, status?: number): AuthorizationProbe {
-  const evidence = [error, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+  // `error` is a code from the page or query, or only the status ("HTTP 400") when an HTML error
+  // page ("Callback URL mismatch") names no code: name each fact once. Only an allowed code is
+  // shown, since the report reaches the window (DESIGN checklist 13).
+  const evidence =
+    [allowedErrorCode(error), status !== undefined ? `HTTP ${status}` : undefined]
+      .filter((part) => part !== undefined)
+      .join(', ') || "the provider's error page";
   const haystack = `${error} ${text}`;
   // Auth0: "Callback URL mismatch. <url> is not in the list of allowed callback URLs";
   // oidc-provider: invalid_redirect_uri "redirect_uri did not match any of the client's registered redirect_uris".
@@ -130,7 +137,7 @@ export function judgeAuthorization(
           'sign-in-request',
           'fail',
           `The authorization endpoint did not answer (${probe.reason}).`,
-          'Check the network or proxy; if discovery worked a moment ago, try again.',
+          probe.fix ?? 'Check the network or proxy; if discovery worked a moment ago, try again.',
         ),
       ];
     case 'unknown-client':
@@ -155,18 +162,22 @@ export function judgeAuthorization(
   if (unregistered.length > 0) {
     const uris = unregistered.map((entry) => entry.redirectUri);
     const evidence = (unregistered[0]?.probe as { evidence: string }).evidence;
+    const [requests, notAllowed] =
+      uris.length === 1
+        ? ['request', `${uris.join('')} is not an allowed callback URL`]
+        : ['requests', `${uris.join(' and ')} are not allowed callback URLs`];
     callbackCheck =
       probe.kind === 'unregistered-callback'
         ? result(
             'callback-url',
             'fail',
-            `The provider refuses ${uris.join(', ')} (${evidence}): not an allowed callback URL of client ${config.clientId}, so every sign-in ends on the provider's error page.`,
+            `The provider refused the sign-in ${requests} (${evidence}): the redirect_uri ${notAllowed} of client ${config.clientId}, so every sign-in ends on the provider's error page.`,
             AUTH0_FIX.callbackUrls(uris),
           )
         : result(
             'callback-url',
             'warn',
-            `The fallback ${uris.join(', ')} is not registered (${evidence}): a sign-in that has to use it (first port busy) ends on the provider's error page.`,
+            `The provider refused the sign-in request for ${uris.length === 1 ? 'a fallback port' : 'fallback ports'} (${evidence}): ${notAllowed} of client ${config.clientId}, so a sign-in that has to use it (first port busy) ends on the provider's error page.`,
             AUTH0_FIX.callbackUrls(uris),
           );
   } else if (registered.length === probes.length) {

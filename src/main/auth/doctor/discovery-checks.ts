@@ -3,7 +3,7 @@ import { isAuthError } from '../auth-error.js';
 import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config.js';
 import { createDiscoveryCache } from '../oidc-discovery.js';
 import { result, skipped, type CheckResult } from './check-result.js';
-import { findCause, networkReason } from './error-causes.js';
+import { findCause, networkFix, networkReason } from './error-causes.js';
 
 /** The discovery checks, and the provider configuration the later checks talk to. */
 export interface DiscoveryOutcome {
@@ -25,9 +25,9 @@ export async function checkDiscovery(
   config: AuthConfig,
   network: { fetch?: typeof fetch; timeoutMs: number },
 ): Promise<DiscoveryOutcome> {
-  const discoveryUrl = new URL('.well-known/openid-configuration', config.issuer).href;
+  const discoveryUrl = discoveryUrlOf(config.issuer);
   const domainFix = config.demo
-    ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at it, or set AUTH0_DOMAIN to your tenant.`
+    ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at the issuer it prints, or set AUTH0_DOMAIN to your tenant.`
     : 'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.';
   const later = (because: string): CheckResult[] => [skipped('pkce', because), skipped('logout-endpoints', because)];
 
@@ -65,7 +65,12 @@ export async function checkDiscovery(
     if (code === 'provider_unreachable') {
       return {
         checks: [
-          result('discovery', 'fail', reachFailure(discoveryUrl, networkReason(error), network.timeoutMs), domainFix),
+          result(
+            'discovery',
+            'fail',
+            reachFailure(discoveryUrl, networkReason(error), network.timeoutMs),
+            networkFix(error, config.issuer.host) ?? domainFix,
+          ),
           skipped('issuer', 'discovery could not be loaded'),
           ...later('discovery could not be loaded'),
         ],
@@ -75,7 +80,12 @@ export async function checkDiscovery(
     const message = error instanceof Error ? error.message : String(error);
     return {
       checks: [
-        result('discovery', 'fail', `${discoveryUrl} answered, but the app cannot use it: ${message}`, domainFix),
+        result(
+          'discovery',
+          'fail',
+          `${discoveryUrl} answered, but the app cannot use it: ${message}`,
+          unusableDiscoveryFix(config, code, discoveryUrl),
+        ),
         skipped('issuer', 'discovery could not be used'),
         ...later('discovery could not be used'),
       ],
@@ -134,6 +144,39 @@ function checkLogoutEndpoints(metadata: client.ServerMetadata): CheckResult {
     return result('logout-endpoints', 'pass', 'Discovery lists revocation_endpoint and end_session_endpoint.');
   }
   return result('logout-endpoints', 'warn', `Discovery has no ${missing.join('; no ')}.`, fixes.join('\n'));
+}
+
+/**
+ * The URL openid-client fetches for `issuer`: OIDC Discovery §4 appends
+ * /.well-known/openid-configuration to the issuer's path (a path is kept, not replaced), and an
+ * issuer that already names a /.well-known/ URL is fetched as it is. Mirrors oauth4webapi's
+ * discoveryRequest and openid-client's discovery(), which the doctor's tests compare it with.
+ */
+export function discoveryUrlOf(issuer: URL): string {
+  if (issuer.href.includes('/.well-known/')) return issuer.href;
+  const url = new URL(issuer.href);
+  // oauth4webapi joins with "/" and then collapses the first "//", so "/" and "/tenant/" work as "/tenant" does.
+  url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
+  return url.href;
+}
+
+/** The fix when discovery answered but the app refused what it said. */
+function unusableDiscoveryFix(config: AuthConfig, code: string, discoveryUrl: string): string {
+  const origin = config.issuer.origin;
+  if (code === 'untrusted_endpoint') {
+    // DESIGN checklist 6: endpoints are checked against the issuer before the browser opens one.
+    const refusal = `The app refuses endpoints outside ${origin} on purpose: it never sends the browser or tokens to a server the configuration does not name (CVE-2025-6514).`;
+    return config.demo
+      ? `${refusal} Point ${DEMO_ISSUER_VARIABLE} at the issuer the demo identity provider prints (npm run idp), and make sure nothing between the app and the provider rewrites its discovery document.`
+      : [
+          refusal,
+          "Set AUTH0_DOMAIN to the domain that serves the whole sign-in: your tenant's Domain (Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information) or, with a custom domain, the custom domain itself (Auth0 dashboard > Branding > Custom Domains); Auth0 lists every endpoint on the domain its discovery was asked on.",
+          `If a gateway or proxy in front of the tenant rewrites discovery, make it keep every endpoint on ${origin}.`,
+        ].join('\n');
+  }
+  return config.demo
+    ? `${discoveryUrl} must serve the demo provider's discovery document: point ${DEMO_ISSUER_VARIABLE} at the issuer the demo identity provider prints (npm run idp), exactly, or set AUTH0_DOMAIN to your tenant.`
+    : `${discoveryUrl} must serve your tenant's OpenID configuration: set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check that no proxy answers in the tenant's place.`;
 }
 
 function reachFailure(url: string, reason: string, timeoutMs: number): string {

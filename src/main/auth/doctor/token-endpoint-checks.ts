@@ -4,12 +4,12 @@ import * as client from 'openid-client';
 import type { AuthConfig } from '../config.js';
 import { result, skipped, type CheckResult } from './check-result.js';
 import { AUTH0_FIX } from './auth0-fixes.js';
-import { networkReason } from './error-causes.js';
+import { networkFix, networkReason } from './error-causes.js';
 
 /** How the token endpoint answered a request that cannot succeed. */
 type TokenProbe =
   | { readonly kind: 'error'; readonly status: number; readonly error: string; readonly description: string }
-  | { readonly kind: 'unreachable'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: string; readonly fix?: string }
   | { readonly kind: 'unexpected'; readonly detail: string };
 
 /**
@@ -22,7 +22,7 @@ export async function checkPublicClient(
   oidc: client.Configuration,
   redirectUri: string,
 ): Promise<{ check: CheckResult; confidential: boolean }> {
-  const probe = await probeToken(() =>
+  const probe = await probeToken(oidc, () =>
     client.genericGrantRequest(oidc, 'authorization_code', {
       code: madeUp(),
       redirect_uri: redirectUri,
@@ -35,7 +35,7 @@ export async function checkPublicClient(
         'public-client',
         'warn',
         `The token endpoint did not answer (${probe.reason}), so the application type could not be checked.`,
-        'Check the network or proxy and run the doctor again.',
+        probe.fix ?? 'Check the network or proxy and run the doctor again.',
       ),
       confidential: false,
     };
@@ -132,7 +132,7 @@ export async function checkRefreshTokens(
     return skipped('refresh-tokens', notUsableBecause);
   }
 
-  const probe = await probeToken(() => client.refreshTokenGrant(oidc, madeUp()));
+  const probe = await probeToken(oidc, () => client.refreshTokenGrant(oidc, madeUp()));
   if (probe.kind === 'error' && isGrantNotAllowed(probe)) {
     return result(
       'refresh-tokens',
@@ -158,7 +158,7 @@ export async function checkRefreshTokens(
   return result('refresh-tokens', 'pass', `offline_access is requested and ${allowed}.${apiNote}`);
 }
 
-async function probeToken(request: () => Promise<unknown>): Promise<TokenProbe> {
+async function probeToken(oidc: client.Configuration, request: () => Promise<unknown>): Promise<TokenProbe> {
   try {
     await request();
     return { kind: 'unexpected', detail: 'it accepted a made-up code or token' };
@@ -187,7 +187,9 @@ async function probeToken(request: () => Promise<unknown>): Promise<TokenProbe> 
     if (reason === 'no answer' && !(error instanceof TypeError)) {
       return { kind: 'unexpected', detail: error instanceof Error ? error.message : String(error) };
     }
-    return { kind: 'unreachable', reason };
+    const metadata = oidc.serverMetadata();
+    const fix = networkFix(error, new URL(metadata.token_endpoint ?? metadata.issuer).host);
+    return { kind: 'unreachable', reason, ...(fix !== undefined ? { fix } : {}) };
   }
 }
 
