@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
-import { generateSigningKey } from './signing-keys.js';
+import { canSign, generateSigningKey, isSigningKeyAlg } from './signing-keys.js';
 
 /** How requests to one path misbehave. */
 export interface Fault {
@@ -58,6 +58,8 @@ export interface FaultOptions {
   /** Members always removed from discovery, like end_session_endpoint for some Auth0 tenants. */
   readonly hiddenDiscoveryMembers: readonly string[];
   readonly signingKeys: readonly JWK[];
+  /** The client secret HS256 ID tokens are keyed with (OIDC Core §10.1), when the provider signs them so. */
+  readonly hmacSecret?: string;
   /** Aborts pending delays when the provider shuts down, so close() is not held up. */
   readonly closing: AbortSignal;
 }
@@ -74,7 +76,7 @@ export function createFaults(options: FaultOptions): { controls: FaultControls; 
   let idTokenDefect: IdTokenDefect | null = null;
   let skewSeconds = 0;
   let authTime: number | null = null;
-  const resign = createResigner(options.signingKeys);
+  const resign = createResigner(options.signingKeys, options.hmacSecret);
 
   const controls: FaultControls = {
     set(path, fault) {
@@ -224,16 +226,30 @@ interface Resigning {
   readonly authTime: number | null;
 }
 
-/** Re-signs ID tokens from their decoded claims, adding exactly one defect (and any clock skew or auth_time). */
-function createResigner(signingKeys: readonly JWK[]): (idToken: string, resigning: Resigning) => Promise<string> {
+/**
+ * Re-signs ID tokens from their decoded claims, adding exactly one defect (and any clock skew or
+ * auth_time), with the algorithm and key the provider used: the header's `alg` and `kid`, or the
+ * client secret for HS256.
+ */
+function createResigner(
+  signingKeys: readonly JWK[],
+  hmacSecret: string | undefined,
+): (idToken: string, resigning: Resigning) => Promise<string> {
   const imported = new Map<string, Promise<SigningKey>>();
-  const keyFor = (kid: string | undefined): Promise<SigningKey> => {
-    const jwk = signingKeys.find((key) => key.kid === kid) ?? signingKeys[0];
-    if (!jwk?.kid) return Promise.reject(new Error('no signing key to re-sign with'));
-    let key = imported.get(jwk.kid);
+  const keyFor = (kid: unknown, alg: string): Promise<SigningKey> => {
+    if (alg.startsWith('HS')) {
+      return hmacSecret === undefined
+        ? Promise.reject(new Error('no client secret to re-sign an HS256 ID token with'))
+        : Promise.resolve(new TextEncoder().encode(hmacSecret));
+    }
+    const jwk =
+      signingKeys.find((key) => key.kid === kid && canSign(key, alg)) ?? signingKeys.find((key) => canSign(key, alg));
+    if (!jwk?.kid) return Promise.reject(new Error(`no ${alg} signing key to re-sign with`));
+    const cacheKey = `${jwk.kid} ${alg}`;
+    let key = imported.get(cacheKey);
     if (!key) {
-      key = importJWK(jwk, 'RS256');
-      imported.set(jwk.kid, key);
+      key = importJWK(jwk, alg);
+      imported.set(cacheKey, key);
     }
     return key;
   };
@@ -270,6 +286,7 @@ function createResigner(signingKeys: readonly JWK[]): (idToken: string, resignin
     }
 
     const { kid } = header;
+    const alg = header.alg ?? 'RS256';
     const otherHeader: Record<string, unknown> = { ...header };
     delete otherHeader.alg;
     delete otherHeader.kid;
@@ -280,14 +297,18 @@ function createResigner(signingKeys: readonly JWK[]): (idToken: string, resignin
       case 'hs256':
         return new SignJWT(claims).setProtectedHeader({ ...otherHeader, alg: 'HS256', kid }).sign(randomBytes(32));
       case 'unknown-key': {
-        const stranger = await generateSigningKey();
+        // A key of the same kind as the provider's, under a kid the JWKS does not have.
+        const strangerAlg = isSigningKeyAlg(alg) ? alg : 'RS256';
+        const stranger = await generateSigningKey(strangerAlg);
         const strangerKid = stranger.kid ?? randomUUID();
         return new SignJWT(claims)
-          .setProtectedHeader({ ...otherHeader, alg: 'RS256', kid: strangerKid })
-          .sign(await importJWK(stranger, 'RS256'));
+          .setProtectedHeader({ ...otherHeader, alg: strangerAlg, kid: strangerKid })
+          .sign(await importJWK(stranger, strangerAlg));
       }
       default:
-        return new SignJWT(claims).setProtectedHeader({ ...otherHeader, alg: 'RS256', kid }).sign(await keyFor(kid));
+        return new SignJWT(claims)
+          .setProtectedHeader({ ...otherHeader, alg, ...(kid !== undefined ? { kid } : {}) })
+          .sign(await keyFor(kid, alg));
     }
   };
 }

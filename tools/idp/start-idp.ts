@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import type { Configuration, CookieOptions, KoaMiddleware } from 'oidc-provider';
@@ -13,12 +15,19 @@ import { interactionPath, interactionRoutes } from './interactions.js';
 import { loadOidcProvider } from './load-provider.js';
 import { MemoryStore } from './memory-store.js';
 import { errorPage, logoutConfirmPage, sendHtml, sendMessagePage } from './pages.js';
-import { assertUsableKeys, generateSigningKey, toPublicJwks } from './signing-keys.js';
+import {
+  assertUsableKeys,
+  generateProviderKeys,
+  labelRsaKeysAsAuth0,
+  toPublicJwks,
+  type IdpIdTokenAlg,
+} from './signing-keys.js';
 import { TEST_USERS, findUserBySub } from './test-users.js';
 import type { TestUser } from './test-users.js';
 
 export { MemoryStore } from './memory-store.js';
 export { generateSigningKey } from './signing-keys.js';
+export type { IdpIdTokenAlg } from './signing-keys.js';
 export { DEMO_PASSWORD, TEST_USERS } from './test-users.js';
 export type { TestUser } from './test-users.js';
 export type { Fault, FaultControls, IdTokenDefect } from './faults.js';
@@ -51,8 +60,33 @@ export interface IdpOptions {
   idTokenTtlSeconds?: number;
   /** Default 86400. */
   refreshTokenTtlSeconds?: number;
-  /** Private RS256 JWKs with kids; the first signs. Default: one fresh key per start. */
+  /**
+   * Private JWKs with kids; the first that fits signs. One must sign RS256 (the demo API's access
+   * tokens) and one `idTokenSigningAlg`. Default: fresh keys per start (generateProviderKeys).
+   */
   keys?: JWK[];
+  /**
+   * How ID tokens are signed, like Auth0's Advanced Settings > OAuth > JsonWebToken Signature
+   * Algorithm (RS256, PS256, HS256) or another provider's choice (ES256 …); access tokens stay
+   * RS256. Discovery advertises this one algorithm, except HS256, where it advertises what an
+   * Auth0 tenant does: HS256, RS256, PS256. RSA algorithms other than RS256 sign with one RSA key
+   * that the JWKS labels RS256, as Auth0's does. HS256 is keyed with a client secret the provider
+   * keeps to itself (OIDC Core §10.1): never handed out, and the client stays public (token
+   * endpoint auth method none), like an Auth0 Native application set to HS256. Default RS256.
+   */
+  idTokenSigningAlg?: IdpIdTokenAlg;
+  /** False turns refresh token rotation off (Auth0: Refresh Token Rotation off). Default true. */
+  refreshTokenRotation?: boolean;
+  /**
+   * Adds a namespaced custom claim of about this many bytes to every ID token, like a tenant
+   * whose Action adds group memberships: a 26 KB ID token is what some enterprise tenants issue.
+   */
+  idTokenExtraClaimBytes?: number;
+  /**
+   * Serves HTTPS with this certificate (PEM) instead of plain HTTP, like a real tenant; the
+   * certificate must name 127.0.0.1. The issuer becomes https://127.0.0.1:<port>/.
+   */
+  tls?: { key: string; cert: string };
   /**
    * Where grants, tokens and sessions live. Pass the same store to a restarted provider (same
    * port) to model an outage or a key rotation: its refresh tokens stay valid. Default: a new one.
@@ -103,6 +137,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const accessTokenTtl = checkSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds ?? 600);
   const idTokenTtl = checkSeconds('idTokenTtlSeconds', options.idTokenTtlSeconds ?? 3600);
   const refreshTokenTtl = checkSeconds('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 86400);
+  const groups = options.idTokenExtraClaimBytes === undefined ? undefined : groupNames(options.idTokenExtraClaimBytes);
   const grantTypes = options.grantTypes ?? ['authorization_code', 'refresh_token'];
   if (!grantTypes.includes('authorization_code'))
     throw new TypeError('grantTypes must include authorization_code (the only response type is code)');
@@ -112,15 +147,17 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   if (!URL.canParse(audience))
     throw new TypeError('audience must be an absolute URI (resource indicators require one)');
 
-  const keys = options.keys ? options.keys.map((key) => ({ ...key })) : [await generateSigningKey()];
-  assertUsableKeys(keys);
+  const idTokenAlg = options.idTokenSigningAlg ?? 'RS256';
+  const keys = options.keys ? options.keys.map((key) => ({ ...key })) : await generateProviderKeys(idTokenAlg);
+  assertUsableKeys(keys, idTokenAlg);
+  const idTokenSecret = idTokenAlg === 'HS256' ? randomBytes(32).toString('base64url') : undefined;
 
   const { Provider, errors } = await loadOidcProvider();
 
   // The issuer contains the port, so the socket is bound before the provider exists and
   // requests are handed over once it does.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     // No keep-alive: tests open and close providers all the time, and a client reusing a
     // socket the provider is about to drop turns into a hung request. Loopback connects are cheap.
     res.setHeader('Connection', 'close');
@@ -130,9 +167,12 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     }
     res.statusCode = 503;
     res.end();
-  });
+  };
+  const server: ProviderServer = options.tls
+    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest)
+    : createServer(onRequest);
   const boundPort = await listen(server, port);
-  const origin = `http://127.0.0.1:${boundPort}`;
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${boundPort}`;
   const issuer = `${origin}/`;
 
   const store = options.store ?? new MemoryStore();
@@ -153,7 +193,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
         response_types: ['code'],
         redirect_uris: loopbackUris(callbackPaths),
         post_logout_redirect_uris: loopbackUris(logoutPaths),
-        id_token_signed_response_alg: 'RS256',
+        ...(idTokenSecret !== undefined ? { client_secret: idTokenSecret } : {}),
+        id_token_signed_response_alg: idTokenAlg,
       },
     ],
     jwks: { keys },
@@ -165,7 +206,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
       openid: ['sub'],
-      profile: ['name', 'nickname', 'picture', 'updated_at'],
+      profile: ['name', 'nickname', 'picture', 'updated_at', ...(groups ? [GROUPS_CLAIM] : [])],
       email: ['email', 'email_verified'],
       acr: null,
       auth_time: null,
@@ -178,7 +219,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     responseTypes: ['code'],
     pkce: { required: () => true },
     routes: { ...ROUTES },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    enabledJWA: { idTokenSigningAlgValues: idTokenAlg === 'HS256' ? ['HS256', 'RS256', 'PS256'] : [idTokenAlg] },
     ttl: {
       AccessToken: accessTokenTtl,
       AuthorizationCode: 60,
@@ -203,6 +244,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
           email: user.email,
           email_verified: user.email_verified,
           updated_at: user.updated_at,
+          ...(groups ? { [GROUPS_CLAIM]: groups } : {}),
         }),
       };
     },
@@ -211,6 +253,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     // token issued. offlineAccessAsAuth0 makes sure offline_access survives to the grant.
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ...(options.refreshTokenRotation === false ? { rotateRefreshToken: false } : {}),
     clientBasedCORS: () => false,
     formats: {
       customizers: {
@@ -288,11 +331,13 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     discoveryPaths: DISCOVERY_PATHS,
     hiddenDiscoveryMembers: options.endSessionInDiscovery === false ? ['end_session_endpoint'] : [],
     signingKeys: keys,
+    ...(idTokenSecret !== undefined ? { hmacSecret: idTokenSecret } : {}),
     closing: closing.signal,
   });
 
   provider.use(recordRequest);
   provider.use(faults.middleware);
+  provider.use(labelRsaKeysAsAuth0(ROUTES.jwks));
   provider.use(offlineAccessAsAuth0(ROUTES.authorization));
   provider.use(interactionRoutes(provider));
   provider.use(auth0LogoutRoute(provider, sessionCookie));
@@ -342,7 +387,22 @@ function checkSeconds(name: string, value: number): number {
   return value;
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+type ProviderServer = HttpServer | HttpsServer;
+
+/** Auth0 requires custom claims to be namespaced with a URL. */
+const GROUPS_CLAIM = 'https://desktop-login.example/groups';
+
+/** Group names adding up to about `bytes` of JSON. */
+function groupNames(bytes: number): string[] {
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new TypeError('idTokenExtraClaimBytes must be a positive integer');
+  const names: string[] = [];
+  for (let size = 2; size < bytes; size += names.at(-1)!.length + 3) {
+    names.push(`engineering-team-${String(names.length).padStart(5, '0')}-members`);
+  }
+  return names;
+}
+
+function listen(server: ProviderServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -352,7 +412,7 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
   });
 }
 
-function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
+function closeServer(server: ProviderServer): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
     // Browsers keep idle connections open; without this close() waits for them to time out.

@@ -19,6 +19,7 @@ export const BAKED_SETTING_NAMES = [
   'AUTH0_CALLBACK_PORTS',
   'API_BASE_URL',
   'LOGIN_TIMEOUT_SECONDS',
+  'AUTH0_ID_TOKEN_ALG',
 ] as const;
 
 /** One of the setting names a package may carry. */

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { AuthError } from './auth-error.js';
+import {
+  ID_TOKEN_ALGS,
+  ID_TOKEN_ALG_SETTING,
+  isIdTokenAlg,
+  registeredAlgNamed,
+  type IdTokenAlg,
+} from './id-token-algs.js';
 
 /** Validated settings for the auth core; built only by `loadConfig`. */
 export interface AuthConfig {
@@ -11,7 +18,7 @@ export interface AuthConfig {
   readonly scope: string;
   readonly callback: CallbackSettings;
   readonly loginTimeoutMs: number;
-  /** Refresh the access token this long before it expires. */
+  /** Refresh the access token this long before it expires, but not before half its lifetime (refreshDueAt). */
   readonly refreshSkewMs: number;
   /** Base URL of the API the app calls with the access token (the demo provider serves one). */
   readonly apiBaseUrl?: URL;
@@ -19,6 +26,11 @@ export interface AuthConfig {
   readonly demo: boolean;
   /** Keychain service name: one per app and tenant, so two tenants never share entries. */
   readonly keychainService: string;
+  /**
+   * The one algorithm ID tokens must be signed with (AUTH0_ID_TOKEN_ALG). Unset, the app accepts
+   * the asymmetric algorithms the provider advertises (id-token-algs.ts).
+   */
+  readonly idTokenAlg?: IdTokenAlg;
 }
 
 /** Where the one-shot loopback server listens. */
@@ -153,6 +165,7 @@ export function loadConfig(env: AuthEnv): AuthConfig {
 
   const keychainService = value('KEYCHAIN_SERVICE') ?? DEFAULT_KEYCHAIN_SERVICE;
   if (keychainService.length > 100) problems.push('KEYCHAIN_SERVICE must be at most 100 characters.');
+  const idTokenAlg = parseIdTokenAlg(value('AUTH0_ID_TOKEN_ALG'), problems);
 
   if (problems.length > 0 || issuer === undefined || clientId === undefined || callback === undefined) {
     throw new AuthError(
@@ -171,6 +184,7 @@ export function loadConfig(env: AuthEnv): AuthConfig {
     ...(apiBaseUrl !== undefined ? { apiBaseUrl } : {}),
     demo,
     keychainService: `${keychainService} (${issuer.host})`,
+    ...(idTokenAlg !== undefined ? { idTokenAlg } : {}),
   };
 }
 
@@ -245,6 +259,26 @@ function issuerFromAuthority(authority: string): DomainResult {
   // The URL parser reads some names as IPv4 numbers ("0x7f.1" becomes 127.0.0.1): take the host only as written.
   if (issuer.hostname !== host) return invalid();
   return { issuer };
+}
+
+/** AUTH0_ID_TOKEN_ALG: one asymmetric algorithm, named as in JWA (any case); never HS* or none. */
+function parseIdTokenAlg(raw: string | undefined, problems: string[]): IdTokenAlg | undefined {
+  if (raw === undefined) return undefined;
+  const name = registeredAlgNamed(raw);
+  if (isIdTokenAlg(name)) return name;
+  const accepted = `Use one of ${ID_TOKEN_ALGS.join(', ')}, or leave it unset to accept what the provider advertises.`;
+  if (name?.startsWith('HS')) {
+    problems.push(
+      `AUTH0_ID_TOKEN_ALG is ${name}, a shared-secret algorithm a desktop app cannot verify (it has no client secret). ${accepted} ` +
+        `Set ${ID_TOKEN_ALG_SETTING} to the same algorithm (RS256 or PS256).`,
+    );
+  } else if (name === 'none') {
+    problems.push(`AUTH0_ID_TOKEN_ALG cannot be none: the app accepts only signed ID tokens. ${accepted}`);
+  } else {
+    const shown = name ?? (raw.length <= 40 ? raw : `${raw.slice(0, 40)}…`);
+    problems.push(`AUTH0_ID_TOKEN_ALG "${shown}" is not an algorithm the app verifies ID tokens with. ${accepted}`);
+  }
+  return undefined;
 }
 
 function parseDemoIssuer(raw: string, problems: string[]): URL | undefined {

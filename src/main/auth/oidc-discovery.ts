@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { AuthError } from './auth-error.js';
 import type { AuthConfig } from './config.js';
+import { acceptedIdTokenAlgs, withRsaKeysForEveryRsaAlg } from './id-token-algs.js';
 import { mapProviderError } from './provider-errors.js';
 
 /** Network knobs for talking to the provider; `fetch` is injectable so tests can count or break requests. */
@@ -22,6 +23,9 @@ const ENDPOINTS_ON_ISSUER = [
 
 /** Small tolerance for exp/iat, as OIDC Core §3.1.3.7 allows; clocks on desktops drift. */
 const CLOCK_TOLERANCE_SECONDS = 60;
+
+/** What discovery listed in id_token_signing_alg_values_supported, for each configuration `discover` built. */
+const advertisedAlgs = new WeakMap<client.Configuration, unknown>();
 
 /** Loads and caches the provider's discovery document per issuer and client. */
 export interface DiscoveryCache {
@@ -49,8 +53,9 @@ export function createDiscoveryCache(config: AuthConfig, network: ProviderNetwor
 
 async function discover(config: AuthConfig, network: ProviderNetwork): Promise<client.Configuration> {
   const metadata: Partial<client.ClientMetadata> = {
-    // Only RS256: never `none` or HS* (a public client has no secret to verify HS* with).
-    id_token_signed_response_alg: 'RS256',
+    // AUTH0_ID_TOKEN_ALG pins one algorithm: openid-client then accepts that one alone and says
+    // "client configuration" when a token has another, which is how provider-errors.ts tells the cases apart.
+    ...(config.idTokenAlg !== undefined ? { id_token_signed_response_alg: config.idTokenAlg } : {}),
     [client.clockTolerance]: CLOCK_TOLERANCE_SECONDS,
   };
   const options: client.DiscoveryRequestOptions = {
@@ -59,20 +64,54 @@ async function discover(config: AuthConfig, network: ProviderNetwork): Promise<c
     ...(network.fetch ? { [client.customFetch]: network.fetch } : {}),
     timeout: network.timeoutSeconds ?? 30,
   };
-  let configuration: client.Configuration;
+  let discovered: client.Configuration;
   try {
     // A public Native client: token endpoint auth method None, PKCE instead of a secret.
-    configuration = await client.discovery(config.issuer, config.clientId, metadata, client.None(), options);
+    discovered = await client.discovery(config.issuer, config.clientId, metadata, client.None(), options);
   } catch (error) {
     throw mapProviderError(error, 'discovery');
   }
-  if (network.timeoutSeconds !== undefined) configuration.timeout = network.timeoutSeconds;
-  assertEndpointsOnIssuer(configuration.serverMetadata(), config.issuer);
+  const advertised = discovered.serverMetadata();
+  assertEndpointsOnIssuer(advertised, config.issuer);
+  // Without a pinned algorithm oauth4webapi accepts every value of the discovery document's
+  // id_token_signing_alg_values_supported, and Auth0 lists HS256 there (OIDC Core §10.1: an HS*
+  // ID token is keyed with the client secret, which a public client lacks, so it proves nothing).
+  // The configuration the app uses lists only the asymmetric algorithms instead. (serverMetadata()
+  // adds its helpers as non-enumerable methods, so the spread copies the document only.)
+  const document = { ...(advertised as client.ServerMetadata) };
+  const configuration = new client.Configuration(
+    {
+      ...document,
+      id_token_signing_alg_values_supported: [
+        ...acceptedIdTokenAlgs(advertised.id_token_signing_alg_values_supported, config.idTokenAlg),
+      ],
+    },
+    config.clientId,
+    metadata,
+    client.None(),
+  );
+  if (config.demo) client.allowInsecureRequests(configuration);
+  const base: typeof fetch = (input, init) => (network.fetch ?? fetch)(input, init);
+  if (advertised.jwks_uri !== undefined) {
+    configuration[client.customFetch] = withRsaKeysForEveryRsaAlg(base, advertised.jwks_uri);
+  } else if (network.fetch) {
+    configuration[client.customFetch] = network.fetch;
+  }
+  configuration.timeout = network.timeoutSeconds ?? 30;
   // openid-client trusts TLS for ID tokens from the token endpoint (OIDC Core §3.1.3.7 step 6
   // allows it); the app verifies the signature against the JWKS as well, so a token signed by
   // an unknown key is refused even if the transport was fine.
   client.enableNonRepudiationChecks(configuration);
+  advertisedAlgs.set(configuration, advertised.id_token_signing_alg_values_supported);
   return configuration;
+}
+
+/**
+ * The provider's own id_token_signing_alg_values_supported, as discovery listed it (undefined
+ * when absent): the configuration itself lists only the algorithms the app accepts.
+ */
+export function advertisedIdTokenAlgs(configuration: client.Configuration): unknown {
+  return advertisedAlgs.get(configuration);
 }
 
 /** Refuses discovery documents that send the browser or tokens to another origin (CVE-2025-6514). */

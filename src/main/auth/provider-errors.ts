@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { AuthError } from './auth-error.js';
+import { isIdTokenAlg, refusedAlgMessage, type RefusedAlg } from './id-token-algs.js';
 import { allowedErrorCode, logSafeText, shownErrorCode } from './provider-text.js';
 import { IDENTITY_CHANGED_MESSAGE } from './refresh-identity.js';
 
@@ -101,8 +102,27 @@ export function mapProviderError(error: unknown, stage: ProviderStage): AuthErro
       ? new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE, { cause: error })
       : idTokenInvalid(stage, error);
   }
+  const refused = refusedAlgorithm(error);
+  if (refused) return new AuthError('id_token_invalid', refusedAlgMessage(stage, refused), { cause: error });
   if (typeof code === 'string' && ID_TOKEN_FAILURES.has(code)) return idTokenInvalid(stage, error);
   return unexpected(stage, error);
+}
+
+/**
+ * An ID token refused for its `alg`: oauth4webapi's checkSigningAlgorithm names the header and
+ * what it expected, and why ("client configuration" when AUTH0_ID_TOKEN_ALG pinned it).
+ */
+function refusedAlgorithm(error: unknown): RefusedAlg | undefined {
+  for (const link of causeChain(error)) {
+    const detail = innerCause(link);
+    const header = detail?.['header'];
+    if (detail === undefined || typeof header !== 'object' || header === null || !('alg' in header)) continue;
+    if (typeof detail['reason'] !== 'string' || !('expected' in detail)) continue;
+    const expected = detail['expected'];
+    const accepted = (Array.isArray(expected) ? expected : [expected]).filter(isIdTokenAlg);
+    return { alg: header.alg, accepted, pinned: detail['reason'] === 'client configuration' };
+  }
+  return undefined;
 }
 
 /** A 4xx answer with an OAuth error body (RFC 6749 §5.2). */

@@ -7,6 +7,7 @@ import { checkConfig } from './config-check.js';
 import { checkDiscovery } from './discovery-checks.js';
 import { checkElectron } from './electron-check.js';
 import { checkKeychain } from './keychain-check.js';
+import { checkIdTokenSigning } from './signing-alg-check.js';
 import { checkPublicClient, checkRefreshTokens } from './token-endpoint-checks.js';
 
 /** The doctor's collaborators; every member is optional and defaults to the real thing. */
@@ -51,6 +52,11 @@ export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<Do
   } else {
     const discovery = await checkDiscovery(config, network);
     checks.push(...discovery.checks);
+    checks.push(
+      discovery.oidc
+        ? await checkIdTokenSigning(config, discovery.oidc, network)
+        : skipped('id-token-alg', discovery.blocked ?? 'discovery could not be loaded'),
+    );
     const ports = await checkCallbackPorts(config.callback);
     checks.push(ports.check);
 
