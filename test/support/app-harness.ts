@@ -43,8 +43,10 @@ export function startApp(options: {
   /** The person's browser profile, shared across app runs like a real system browser. */
   profile?: Promise<BrowserContext>;
   deps?: Partial<AuthServiceDeps>;
+  /** Settings as a real tenant's `.env` gives them; by default the demo settings for `idp`. */
+  config?: AuthConfig;
 }) {
-  const config = demoConfig(options.idp, options.env);
+  const config = options.config ?? demoConfig(options.idp, options.env);
   const logs = captureLogs();
   const opener = browserOpener(options.browser, options.act ?? personSignsIn(options.idp), options.profile);
   const states: AuthState[] = [];

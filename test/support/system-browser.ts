@@ -29,11 +29,17 @@ export interface SystemBrowser {
   close(): Promise<void>;
 }
 
-/** Launches the headless browser for one test file. */
-export async function launchSystemBrowser(): Promise<SystemBrowser> {
+/**
+ * Launches the headless browser for one test file. `trustedSpkiHashes` makes it accept server
+ * certificates with those keys (a test CA's server), as a machine with that CA installed would.
+ */
+export async function launchSystemBrowser(options: { trustedSpkiHashes?: string[] } = {}): Promise<SystemBrowser> {
   const executablePath = systemBrowserPath();
   if (executablePath === undefined) throw new Error(noBrowserReason(process.platform));
-  const browser = await chromium.launch({ executablePath, headless: true, args: systemBrowserArgs() });
+  const trust = options.trustedSpkiHashes?.length
+    ? [`--ignore-certificate-errors-spki-list=${options.trustedSpkiHashes.join(',')}`]
+    : [];
+  const browser = await chromium.launch({ executablePath, headless: true, args: [...systemBrowserArgs(), ...trust] });
   return {
     browser,
     newProfile: () => browser.newContext(),
