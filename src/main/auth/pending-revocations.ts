@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import type { AuthError } from './auth-error.js';
 import type { Logger } from './logger.js';
 import type { DiscoveryCache } from './oidc-discovery.js';
+import { createOperationQueue } from './operation-queue.js';
 import { mapProviderError } from './provider-errors.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -28,6 +29,9 @@ const MAX_PENDING = 10;
 export function createKeychainPendingRevocations(secrets: SecretStore, sessionService: string): PendingRevocations {
   const service = `${sessionService} pending revocations`;
   let memory: string[] | undefined;
+  // add and remove read, change and write the one entry: a logout's add overlapping a retry's
+  // remove would otherwise write back a list without the other's change and lose a token.
+  const queue = createOperationQueue();
 
   const read = async (): Promise<string[]> => {
     if (memory) return memory;
@@ -49,14 +53,13 @@ export function createKeychainPendingRevocations(secrets: SecretStore, sessionSe
     }
   };
   return {
-    list: read,
-    async add(token) {
-      const tokens = (await read()).filter((entry) => entry !== token);
-      await write([...tokens, token].slice(-MAX_PENDING));
-    },
-    async remove(token) {
-      await write((await read()).filter((entry) => entry !== token));
-    },
+    list: () => queue.run(read),
+    add: (token) =>
+      queue.run(async () => {
+        const tokens = (await read()).filter((entry) => entry !== token);
+        await write([...tokens, token].slice(-MAX_PENDING));
+      }),
+    remove: (token) => queue.run(async () => write((await read()).filter((entry) => entry !== token))),
   };
 }
 
