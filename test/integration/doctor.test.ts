@@ -138,8 +138,10 @@ describe('npm run doctor, against the local Auth0-like provider', () => {
     const service = keychain!.serviceName('doctor-probe');
     const report = await doctor(demoEnv(idp, { KEYCHAIN_SERVICE: service }));
     assert.equal(check(report, 'keychain').verdict, 'pass');
-    const leftovers = await secretStore().findCredentials(`${service} (${new URL(idp.issuer).host})`);
-    assert.deepEqual(leftovers, []);
+    // The probe has a service of its own next to the app's, so it never touches the app's entries.
+    const probeService = `${service} (${new URL(idp.issuer).host}) keychain check`;
+    assert.match(check(report, 'keychain').detail, new RegExp(`under "${probeService.replace(/[().]/g, '\\$&')}"`));
+    assert.deepEqual(await secretStore().findCredentials(probeService), []);
   });
 
   test('an unregistered callback URL fails with the exact URL to add to Allowed Callback URLs', async () => {
@@ -374,7 +376,7 @@ describe('the doctor command line', () => {
       ...(service ? { KEYCHAIN_SERVICE: service } : {}),
     };
     // The doctor deletes its probe entry itself; this catches one it could not.
-    if (keychain && service) keychain.track(`${service} (${new URL(idp.issuer).host})`);
+    if (keychain && service) keychain.track(`${service} (${new URL(idp.issuer).host}) keychain check`);
     try {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', script, ...args], { env, timeout: 30_000 });
       return { code: 0, stdout };

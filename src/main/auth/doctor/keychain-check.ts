@@ -25,8 +25,11 @@ export function keychainFix(platform: NodeJS.Platform): string {
 }
 
 /**
- * Writes, reads back and deletes a probe entry under the app's keychain service, with a
- * random account name and a random value: never a real token.
+ * Writes, reads back and deletes a probe entry under `service` (next to the app's, never the
+ * app's own), with a random account name and a random value: never a real token. So the probe
+ * and a running app (this process or another) never delete each other's entries, and the token
+ * store's last-resort listing of its service (keytar crashes when a delete lands meanwhile)
+ * never meets a probe.
  */
 export async function checkKeychain(options: {
   readonly secretStore: () => SecretStore;
@@ -76,6 +79,9 @@ export async function checkKeychain(options: {
     }
   } catch (error) {
     const timedOut = error instanceof KeychainTimeout;
+    // The app's keychain answers calls in the order they were made (loadKeytar), so this delete
+    // lands after a write that is only late, and no probe entry outlives a slow keychain.
+    if (timedOut) void store.deletePassword(service, account).catch(() => false);
     return result(
       'keychain',
       'warn',

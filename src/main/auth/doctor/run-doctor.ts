@@ -97,7 +97,9 @@ export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<Do
   checks.push(
     await checkKeychain({
       secretStore: deps.secretStore ?? loadKeytar,
-      service: config?.keychainService ?? FALLBACK_KEYCHAIN_SERVICE,
+      // A service of its own: a running app's entries are never touched, and the app's last-resort
+      // listing of its service (keytar crashes when a delete lands during one) never meets a probe.
+      service: config ? `${config.keychainService} keychain check` : FALLBACK_KEYCHAIN_SERVICE,
       platform: deps.platform ?? process.platform,
       timeoutMs: deps.keychainTimeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS,
     }),
