@@ -251,9 +251,18 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     await server?.close();
   };
 
-  const runOneLogin = async (run: LoginRun, options: LoginOptions | undefined): Promise<AuthState> => {
-    // A logout in progress finishes first: it would end this session, and its page holds the port.
-    await logoutRun;
+  const runOneLogin = async (
+    run: LoginRun,
+    options: LoginOptions | undefined,
+    cancelled: Promise<AuthState> | undefined,
+  ): Promise<AuthState> => {
+    // A logout already running finishes first: it would end this session, and its page holds the
+    // port. Read now, not after the next await: a logout pressed later aborts this login instead,
+    // and waits for it, so waiting for that one would deadlock.
+    const runningLogout = logoutRun;
+    // A cancelled login still winding down holds the callback port: let it finish first.
+    await cancelled;
+    await runningLogout;
     if (run.controller.signal.aborted || disposed) return shown;
     await releasePort();
     const startedAt = now();
@@ -299,11 +308,14 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   };
 
   const login = (options?: LoginOptions): Promise<AuthState> => {
-    if (loginRun) return loginRun.promise;
+    // A login in progress is joined; one already cancelled is not: Login pressed after Cancel or
+    // Logout is a new request, not the end of the old one.
+    if (loginRun && !loginRun.controller.signal.aborted) return loginRun.promise;
     if (disposed) return Promise.resolve(shown);
+    const cancelled = loginRun?.promise;
     const run: LoginRun = { controller: new AbortController(), promise: Promise.resolve(shown) };
     loginRun = run;
-    run.promise = runOneLogin(run, options).finally(() => {
+    run.promise = runOneLogin(run, options, cancelled).finally(() => {
       if (loginRun === run) loginRun = undefined;
     });
     return run.promise;
@@ -412,6 +424,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       ),
 
     logout() {
+      // Logout outranks every Login pressed before it, also one that waits for a logout already
+      // running (which this call joins): that Login must not start once the logout is done.
+      loginRun?.controller.abort();
       logoutRun ??= runOneLogout().finally(() => {
         logoutRun = undefined;
       });
