@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const rawIpc = {
   name: 'electron',
   importNames: ['ipcMain', 'ipcRenderer'],
-  message: 'Use the typed wrappers (src/main/ipc-main.ts, src/preload/preload.ts) and the shared contract.',
+  message: 'Use the typed wrappers (src/main/ipc/ipc-main.ts, src/preload/preload.ts) and the shared contract.',
 };
 
 export default tseslint.config(
@@ -73,7 +73,7 @@ export default tseslint.config(
   },
   {
     files: ['src/main/**/*.ts'],
-    ignores: ['src/main/ipc-main.ts'],
+    ignores: ['src/main/ipc/ipc-main.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [rawIpc] }] },
   },
   {

@@ -1,8 +1,8 @@
 // Run in a new process by the bench: how long from process start until the saved session shows.
-import { createAuthService } from '../src/main/auth/auth-service.js';
-import { DEMO_ISSUER_VARIABLE, loadConfig } from '../src/main/auth/config.js';
-import { loadKeytar } from '../src/main/auth/secret-store.js';
-import { createKeychainTokenStore } from '../src/main/auth/token-store.js';
+import { createAuthService } from '../src/main/auth/flows/auth-service.js';
+import { DEMO_ISSUER_VARIABLE, loadConfig } from '../src/main/auth/config/config.js';
+import { loadKeytar } from '../src/main/auth/session/secret-store.js';
+import { createKeychainTokenStore } from '../src/main/auth/session/token-store.js';
 
 const config = loadConfig({
   [DEMO_ISSUER_VARIABLE]: process.env['BENCH_ISSUER'],

@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     logLevel: 'silent',
     configFile: false,
     build: {
-      ssr: join(root, 'src', 'main', 'auth', 'auth-service.ts'),
+      ssr: join(root, 'src', 'main', 'auth', 'flows', 'auth-service.ts'),
       outDir: coreDir,
       target: 'node20',
       rollupOptions: { external: ['keytar', /^node:/], output: { format: 'es', entryFileNames: 'core.js' } },

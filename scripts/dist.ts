@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { AuthError } from '../src/main/auth/auth-error.js';
-import { bakeSettings, writeBakedSettings, type BakedSettings } from '../src/main/auth/baked-settings.js';
-import { withDotEnv, type AuthEnv } from '../src/main/auth/config.js';
+import { bakeSettings, writeBakedSettings, type BakedSettings } from '../src/main/auth/config/baked-settings.js';
+import { withDotEnv, type AuthEnv } from '../src/main/auth/config/config.js';
 
 // `npm run dist`: builds the app, bakes the Auth0 tenant's public settings into it, and runs
 // electron-builder for this platform with `--publish never`. Extra arguments go to

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { DEMO_ISSUER_VARIABLE, withDotEnv } from '../src/main/auth/config.js';
+import { DEMO_ISSUER_VARIABLE, withDotEnv } from '../src/main/auth/config/config.js';
 import { ensureElectronBinary } from './fetch-electron.js';
 import { ROOT_WITHOUT_SANDBOX_MESSAGE, StartError, startDemoIdp } from './start-demo-idp.js';
 

@@ -1,7 +1,7 @@
 import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { trustedSenderCheck, type SenderCheck } from './trusted-ipc.js';
+import { trustedSenderCheck, type SenderCheck } from './ipc/trusted-ipc.js';
 import { HARDENED_WEB_PREFERENCES } from './web-preferences.js';
 
 /** Where the built app's files live, relative to the bundled main script (dist/main). */

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import type { Configuration } from 'electron-builder';
 import { findElectronBinary } from '../../scripts/electron-binary.js';
-import { BAKED_SETTING_NAMES, BAKED_SETTINGS_FILE, bakeSettings } from '../../src/main/auth/baked-settings.js';
+import { BAKED_SETTING_NAMES, BAKED_SETTINGS_FILE, bakeSettings } from '../../src/main/auth/config/baked-settings.js';
 
 // What ships: runs `npm run dist` (build, bake the Auth0 settings, electron-builder) with the
 // `--dir` target, offline and into a temp folder, and opens the resulting app.asar.

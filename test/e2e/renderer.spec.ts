@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Frame, Page } from '@playwright/test';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import { AUTH_CHANNELS, type AuthBridge, type AuthEvents } from '../../src/shared/ipc-contract.js';
 import { expect, test } from '../support/renderer-fixtures.js';
 import { acceptConsent, declineConsent, signIn } from '../support/sign-in.js';

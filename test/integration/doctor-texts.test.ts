@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import * as tls from 'node:tls';
 import { promisify } from 'node:util';
-import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config.js';
+import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config/config.js';
 import type { CheckId, CheckResult, DoctorReport } from '../../src/main/auth/doctor/check-result.js';
 import { formatDoctorReport } from '../../src/main/auth/doctor/format-report.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';

@@ -8,11 +8,15 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
-import type { AuthServiceDeps } from '../../src/main/auth/auth-service.js';
-import type { AuthEnv } from '../../src/main/auth/config.js';
-import { createDirectoryLock, type RefreshLock } from '../../src/main/auth/refresh-lock.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
+import type { AuthServiceDeps } from '../../src/main/auth/flows/auth-service.js';
+import type { AuthEnv } from '../../src/main/auth/config/config.js';
+import { createDirectoryLock, type RefreshLock } from '../../src/main/auth/session/refresh-lock.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import {
+  createKeychainTokenStore,
+  type StoredSession,
+  type TokenStore,
+} from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { startIdp, type RunningIdp, type TestUser } from '../../tools/idp/start-idp.js';
 import { demoConfig, startApp, testClock, type TestClock } from '../support/app-harness.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createAuthService } from '../../src/main/auth/auth-service.js';
-import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import { createAuthService } from '../../src/main/auth/flows/auth-service.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig } from '../support/app-harness.js';
 import { createMemorySecretStore } from '../support/memory-secret-store.js';

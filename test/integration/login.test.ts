@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createAuthService } from '../../src/main/auth/auth-service.js';
-import { loadConfig, DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config.js';
+import { createAuthService } from '../../src/main/auth/flows/auth-service.js';
+import { loadConfig, DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config/config.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import {
   browserOpener,

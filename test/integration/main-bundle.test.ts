@@ -9,7 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { AUTH_CHANNELS, type AuthEvents, type AuthRequests } from '../../src/shared/ipc-contract.js';
-import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
+import {
+  createKeychainTokenStore,
+  type StoredSession,
+  type TokenStore,
+} from '../../src/main/auth/session/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig, startApp } from '../support/app-harness.js';
 import {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
-import type { AuthEnv } from '../../src/main/auth/config.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
+import type { AuthEnv } from '../../src/main/auth/config/config.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { personSignsInAndOut, startApp, waitForState } from '../support/app-harness.js';

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import type { AuthEnv } from '../../src/main/auth/config.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
+import type { AuthEnv } from '../../src/main/auth/config/config.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import {
+  createKeychainTokenStore,
+  type StoredSession,
+  type TokenStore,
+} from '../../src/main/auth/session/token-store.js';
 import type { AuthErrorCode, AuthState } from '../../src/shared/auth-state.js';
 import { startIdp, type Fault, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, type TestClock, personSignsInAndOut } from '../support/app-harness.js';

@@ -7,10 +7,14 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import type { AuthEnv } from '../../src/main/auth/config.js';
-import { createDirectoryLock } from '../../src/main/auth/refresh-lock.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
+import type { AuthEnv } from '../../src/main/auth/config/config.js';
+import { createDirectoryLock } from '../../src/main/auth/session/refresh-lock.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import {
+  createKeychainTokenStore,
+  type StoredSession,
+  type TokenStore,
+} from '../../src/main/auth/session/token-store.js';
 import type { AuthErrorCode, AuthState } from '../../src/shared/auth-state.js';
 import { MemoryStore, generateSigningKey, startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig, startApp, testClock, type TestClock, personSignsInAndOut } from '../support/app-harness.js';

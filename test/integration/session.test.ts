@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, waitForState, personSignsInAndOut } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import type { AuthEnv } from '../../src/main/auth/config.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type StoredSession, type TokenStore } from '../../src/main/auth/token-store.js';
+import type { AuthEnv } from '../../src/main/auth/config/config.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import {
+  createKeychainTokenStore,
+  type StoredSession,
+  type TokenStore,
+} from '../../src/main/auth/session/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig, startApp, testClock, waitForState, type TestClock } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';

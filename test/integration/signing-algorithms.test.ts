@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config.js';
+import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config/config.js';
 import type { CheckResult, DoctorReport } from '../../src/main/auth/doctor/check-result.js';
 import { formatDoctorReport } from '../../src/main/auth/doctor/format-report.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { startIdp, type IdpIdTokenAlg, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { personSignsIn, personSignsInAndOut, startApp, testClock } from '../support/app-harness.js';

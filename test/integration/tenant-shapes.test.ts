@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/main/auth/config.js';
+import { loadConfig } from '../../src/main/auth/config/config.js';
 import { startIdp, type IdpOptions, type RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig } from '../support/app-harness.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';

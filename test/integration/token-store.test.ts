@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/token-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/session/token-store.js';
 import {
   daemonControlUnavailableReason,
   keychainUnavailableReason,

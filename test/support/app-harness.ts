@@ -1,9 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { createAuthService, type AuthService, type AuthServiceDeps } from '../../src/main/auth/auth-service.js';
-import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+import { createAuthService, type AuthService, type AuthServiceDeps } from '../../src/main/auth/flows/auth-service.js';
+import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config/config.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { captureLogs } from './log-capture.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 
 /** One of the keychain operations the app uses. */
 export type SecretStoreMethod = keyof SecretStore;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { _electron, expect, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 import { PROJECT_DIR, findElectronBinary } from '../../scripts/electron-binary.js';
-import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config.js';
+import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config/config.js';
 import { ELECTRON_FETCH_FIX } from '../../src/main/auth/doctor/electron-check.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { keychainUnavailableReason } from './keychain.js';

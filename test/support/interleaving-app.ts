@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scheduler } from 'fast-check';
 import { decodeJwt } from 'jose';
-import { createAuthService, type AuthService } from '../../src/main/auth/auth-service.js';
-import type { AuthConfig } from '../../src/main/auth/config.js';
-import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/token-store.js';
+import { createAuthService, type AuthService } from '../../src/main/auth/flows/auth-service.js';
+import type { AuthConfig } from '../../src/main/auth/config/config.js';
+import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { demoConfig, testClock, type TestClock } from './app-harness.js';

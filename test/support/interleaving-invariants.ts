@@ -4,7 +4,7 @@ import type { AuthState } from '../../src/shared/auth-state.js';
 export type Status = AuthState['status'];
 
 // The core's own transition table: the test and the core can never disagree about it.
-export { canFollow } from '../../src/main/auth/auth-machine.js';
+export { canFollow } from '../../src/main/auth/flows/auth-machine.js';
 
 /** The properties the interleaving test holds the core to, named as its report prints them. */
 export const INVARIANTS = {

@@ -1,6 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Frame, Page } from 'playwright-core';
-import type { IpcMainLike, TrustedWindow } from '../../src/main/trusted-ipc.js';
+import type { IpcMainLike, TrustedWindow } from '../../src/main/ipc/trusted-ipc.js';
 import type { SentEvents } from './preload-in-page.js';
 
 type InvokeListener = Parameters<IpcMainLike['handle']>[1];

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { checkKeychain } from '../../src/main/auth/doctor/keychain-check.js';
-import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
-import { loadKeytar } from '../../src/main/auth/secret-store.js';
-import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/token-store.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
+import { loadKeytar } from '../../src/main/auth/session/secret-store.js';
+import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/session/token-store.js';
 
 /**
  * One app process hammering its keychain the way a busy day does, all at once: refresh commits,

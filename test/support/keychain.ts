@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import { loadKeytar, type SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { TEST_SERVICE_PREFIX, throwawayServices } from './throwaway-services.js';
 
 const run = promisify(execFile);

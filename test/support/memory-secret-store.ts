@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/token-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/session/token-store.js';
 
 /** One keychain entry as keytar's findCredentials returns it. */
 export interface KeychainEntry {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
-import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config.js';
+import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import { startApp } from './app-harness.js';
 import { keychainUnavailableReason } from './keychain.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AuthConfig } from '../../src/main/auth/config.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { createKeychainTokenStore, type StoredSession } from '../../src/main/auth/token-store.js';
+import type { AuthConfig } from '../../src/main/auth/config/config.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { createKeychainTokenStore, type StoredSession } from '../../src/main/auth/session/token-store.js';
 import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { personSignsInAndOut, startApp, testClock } from './app-harness.js';
 import type { SystemBrowser } from './system-browser.js';

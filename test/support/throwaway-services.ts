@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 
 /** How every keychain service the tests use begins; no real app install uses it. */
 export const TEST_SERVICE_PREFIX = 'desktop-login-test-';

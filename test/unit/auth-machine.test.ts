@@ -7,7 +7,7 @@ import {
   view,
   type MachineEvent,
   type MachineState,
-} from '../../src/main/auth/auth-machine.js';
+} from '../../src/main/auth/flows/auth-machine.js';
 import type { AuthErrorInfo, AuthState, Profile } from '../../src/shared/auth-state.js';
 
 const alice: Profile = { sub: 'auth0|alice', name: 'Alice' };

@@ -10,8 +10,8 @@ import {
   bakeSettings,
   readBakedSettings,
   writeBakedSettings,
-} from '../../src/main/auth/baked-settings.js';
-import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthEnv } from '../../src/main/auth/config.js';
+} from '../../src/main/auth/config/baked-settings.js';
+import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthEnv } from '../../src/main/auth/config/config.js';
 
 const TENANT: AuthEnv = { AUTH0_DOMAIN: 'tenant.us.auth0.com', AUTH0_CLIENT_ID: 'abcDEF123' };
 

@@ -6,7 +6,7 @@ import {
   escapeHtml,
   renderBrowserPage,
   type BrowserPageOutcome,
-} from '../../src/main/auth/callback-pages.js';
+} from '../../src/main/auth/loopback/callback-pages.js';
 
 const OUTCOMES: BrowserPageOutcome[] = [
   { kind: 'signed-in' },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/main/auth/config.js';
+import { loadConfig } from '../../src/main/auth/config/config.js';
 
 // DESIGN checklist 15: a callback port inside an ephemeral range can be held by any program's
 // outgoing connection at the moment a sign-in starts. These are the operating systems' own

@@ -8,7 +8,7 @@ import {
   type CallbackDecision,
   type CallbackRequestContext,
   type IncomingCallbackRequest,
-} from '../../src/main/auth/callback-request.js';
+} from '../../src/main/auth/loopback/callback-request.js';
 
 const STATE = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
 const HOST = '127.0.0.1:28460';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AuthService } from '../../src/main/auth/auth-service.js';
-import { createAuthHandlers, type ShellActions } from '../../src/main/auth/ipc-handlers.js';
+import type { AuthService } from '../../src/main/auth/flows/auth-service.js';
+import { createAuthHandlers, type ShellActions } from '../../src/main/ipc/ipc-handlers.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { AUTH_CHANNELS } from '../../src/shared/ipc-contract.js';
 

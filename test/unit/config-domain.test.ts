@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import { loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config.js';
-import { isAllowedExternalUrl } from '../../src/main/auth/external-url.js';
+import { loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config/config.js';
+import { isAllowedExternalUrl } from '../../src/main/auth/oidc/external-url.js';
 
 // AUTH0_DOMAIN is a host name with an optional port (a custom domain or staging tenant served on
 // another port than 443); the issuer is always https://<host[:port]>/ and never has a path.

@@ -12,7 +12,7 @@ import {
   redirectUriFor,
   withDotEnv,
   type AuthEnv,
-} from '../../src/main/auth/config.js';
+} from '../../src/main/auth/config/config.js';
 
 const VALID: AuthEnv = { AUTH0_DOMAIN: 'tenant.us.auth0.com', AUTH0_CLIENT_ID: 'abcDEF123_-.x' };
 

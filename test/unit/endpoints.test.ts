@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerMetadata } from 'openid-client';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import { assertEndpointsOnIssuer } from '../../src/main/auth/oidc-discovery.js';
+import { assertEndpointsOnIssuer } from '../../src/main/auth/oidc/oidc-discovery.js';
 
 const ISSUER = new URL('https://tenant.us.auth0.com/');
 

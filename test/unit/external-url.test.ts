@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAllowedExternalUrl } from '../../src/main/auth/external-url.js';
+import { isAllowedExternalUrl } from '../../src/main/auth/oidc/external-url.js';
 
 const AUTH0 = { issuer: new URL('https://tenant.us.auth0.com/'), demo: false };
 const DEMO = { issuer: new URL('http://127.0.0.1:4000/'), demo: true };

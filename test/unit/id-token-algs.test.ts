@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as client from 'openid-client';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthEnv } from '../../src/main/auth/config.js';
-import { ID_TOKEN_ALGS, acceptedIdTokenAlgs, shownAlg } from '../../src/main/auth/id-token-algs.js';
-import { createDiscoveryCache } from '../../src/main/auth/oidc-discovery.js';
-import { mapProviderError } from '../../src/main/auth/provider-errors.js';
+import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthEnv } from '../../src/main/auth/config/config.js';
+import { ID_TOKEN_ALGS, acceptedIdTokenAlgs, shownAlg } from '../../src/main/auth/oidc/id-token-algs.js';
+import { createDiscoveryCache } from '../../src/main/auth/oidc/oidc-discovery.js';
+import { mapProviderError } from '../../src/main/auth/oidc/provider-errors.js';
 
 const ISSUER = 'http://127.0.0.1:4999/';
 const TENANT: AuthEnv = { [DEMO_ISSUER_VARIABLE]: ISSUER };

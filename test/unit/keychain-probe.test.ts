@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkKeychain } from '../../src/main/auth/doctor/keychain-check.js';
-import { serialiseSecretStore } from '../../src/main/auth/serial-secret-store.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import { serialiseSecretStore } from '../../src/main/auth/session/serial-secret-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { memoryKeychain } from '../support/memory-secret-store.js';
 
 const SERVICE = 'desktop-login-unit (tenant.example.com)';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallbackSettings } from '../../src/main/auth/config.js';
-import { startCallbackServer } from '../../src/main/auth/loopback-server.js';
+import type { CallbackSettings } from '../../src/main/auth/config/config.js';
+import { startCallbackServer } from '../../src/main/auth/loopback/loopback-server.js';
 
 const STATE = 'state-3b9e1f0a7c5d4e2b8a6f1c0d9e8b7a65';
 const EPHEMERAL: CallbackSettings = { host: '127.0.0.1', path: '/callback', ports: [0] };

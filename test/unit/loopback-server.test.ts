@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import type { CallbackSettings } from '../../src/main/auth/config.js';
+import type { CallbackSettings } from '../../src/main/auth/config/config.js';
 import {
   startCallbackServer,
   type CallbackServer,
   type CallbackServerOptions,
-} from '../../src/main/auth/loopback-server.js';
+} from '../../src/main/auth/loopback/loopback-server.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const STATE = 'state-8d1f5a2c9e7b4f06a3d2c1b0e9f8a7d6';

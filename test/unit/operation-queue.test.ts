@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createOperationQueue } from '../../src/main/auth/operation-queue.js';
+import { createOperationQueue } from '../../src/main/auth/session/operation-queue.js';
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createKeychainPendingRevocations } from '../../src/main/auth/pending-revocations.js';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { memoryKeychain } from '../support/memory-secret-store.js';
 
 /** keytar answers on a later turn of the event loop; the in-memory keychain is made to do so too. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { profileFromClaims, profileNeedsUserinfo } from '../../src/main/auth/profile.js';
+import { profileFromClaims, profileNeedsUserinfo } from '../../src/main/auth/oidc/profile.js';
 
 describe('profileFromClaims', () => {
   test('maps Auth0 ID token claims', () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { AuthError } from '../../src/main/auth/auth-error.js';
-import { mapProviderError } from '../../src/main/auth/provider-errors.js';
+import { mapProviderError } from '../../src/main/auth/oidc/provider-errors.js';
 import {
   CODE,
   REFRESH_TOKEN,

@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { describeProviderFailure } from '../../src/main/auth/provider-errors.js';
+import { describeProviderFailure } from '../../src/main/auth/oidc/provider-errors.js';
 import {
   allowedErrorCode,
   logSafeText,
   shownErrorCode,
   UNRECOGNISED_ERROR,
-} from '../../src/main/auth/provider-text.js';
+} from '../../src/main/auth/oidc/provider-text.js';
 import {
   CODE,
   REFRESH_TOKEN,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UnsecuredJWT, type JWTPayload } from 'jose';
-import { changedIdentityClaims, type OriginalIdentity } from '../../src/main/auth/refresh-identity.js';
+import { changedIdentityClaims, type OriginalIdentity } from '../../src/main/auth/oidc/refresh-identity.js';
 
 const ISSUER = 'https://tenant.example.com/';
 const SUB = 'auth0|person-a';

@@ -5,9 +5,9 @@ import {
   MIN_REFRESH_DELAY_MS,
   refreshDelayMs,
   refreshDueAt,
-} from '../../src/main/auth/refresh-timing.js';
-import { tokenSetFromResponse, type TokenSet } from '../../src/main/auth/token-set.js';
-import { createKeychainTokenStore } from '../../src/main/auth/token-store.js';
+} from '../../src/main/auth/session/refresh-timing.js';
+import { tokenSetFromResponse, type TokenSet } from '../../src/main/auth/session/token-set.js';
+import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import { createMemorySecretStore } from '../support/memory-secret-store.js';
 
 const RECEIVED = 1_700_000_000_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { serialiseSecretStore } from '../../src/main/auth/serial-secret-store.js';
-import { loadKeytar, type SecretStore } from '../../src/main/auth/secret-store.js';
+import { serialiseSecretStore } from '../../src/main/auth/session/serial-secret-store.js';
+import { loadKeytar, type SecretStore } from '../../src/main/auth/session/secret-store.js';
 
 /** Lets the event loop turn `count` times: long enough for any call that can start to start. */
 async function turns(count: number): Promise<void> {

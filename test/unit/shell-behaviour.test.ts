@@ -7,7 +7,7 @@ import { afterEach, describe, test } from 'node:test';
 import type { AuthState } from '../../src/shared/auth-state.js';
 import { AUTH_CHANNELS, type AuthBridge, type AuthEvents, type AuthRequests } from '../../src/shared/ipc-contract.js';
 import { HARDENED_WEB_PREFERENCES } from '../../src/main/web-preferences.js';
-import { createAuthHandlers, type AuthHandlers } from '../../src/main/auth/ipc-handlers.js';
+import { createAuthHandlers, type AuthHandlers } from '../../src/main/ipc/ipc-handlers.js';
 import {
   StandInFrame,
   StandInWebContents,
@@ -27,7 +27,7 @@ import {
 
 // Dynamic imports: static ones are resolved before register.js has run.
 const { createMainWindow, denyAllPermissions, rendererEntry } = await import('../../src/main/window.js');
-const { registerAuthHandlers, send } = await import('../../src/main/ipc-main.js');
+const { registerAuthHandlers, send } = await import('../../src/main/ipc/ipc-main.js');
 
 const MAIN_DIR = join(import.meta.dirname, '..', '..', 'dist', 'main');
 const ENTRY_URL = pathToFileURL(rendererEntry(MAIN_DIR)).href;

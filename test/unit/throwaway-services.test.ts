@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { daemonControlUnavailableReason } from '../support/keychain.js';
 import { TEST_SERVICE_PREFIX, throwawayServices } from '../support/throwaway-services.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
-import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/token-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
+import { CHUNK_SIZE, createKeychainTokenStore, type StoredSession } from '../../src/main/auth/session/token-store.js';
 import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
 
 const skip = await keychainUnavailableReason();

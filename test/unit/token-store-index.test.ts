@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { SecretStore } from '../../src/main/auth/secret-store.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import {
   CHUNK_SIZE,
   createKeychainTokenStore,
   type LoadResult,
   type StoredSession,
-} from '../../src/main/auth/token-store.js';
+} from '../../src/main/auth/session/token-store.js';
 import { memoryKeychain, type KeychainEntry } from '../support/memory-secret-store.js';
 
 // keytar's findCredentials crashes the process when an entry of the listed service is deleted

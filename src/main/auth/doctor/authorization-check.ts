@@ -1,7 +1,7 @@
-import { allowedErrorCode, logSafeText, shownErrorCode } from '../provider-text.js';
+import { allowedErrorCode, logSafeText, shownErrorCode } from '../oidc/provider-text.js';
 import * as client from 'openid-client';
-import type { AuthConfig } from '../config.js';
-import { isAllowedExternalUrl } from '../external-url.js';
+import type { AuthConfig } from '../config/config.js';
+import { isAllowedExternalUrl } from '../oidc/external-url.js';
 import { result, skipped, type CheckResult } from './check-result.js';
 import { networkFix, networkReason } from './error-causes.js';
 import { AUTH0_FIX } from './auth0-fixes.js';

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { isAuthError } from '../auth-error.js';
-import { redirectUriFor, type CallbackSettings } from '../config.js';
+import { redirectUriFor, type CallbackSettings } from '../config/config.js';
 import { silentLogger } from '../logger.js';
-import { bindLoopback } from '../loopback-server.js';
+import { bindLoopback } from '../loopback/loopback-server.js';
 import { result, type CheckResult } from './check-result.js';
 
 /** The port check, and the redirect URIs the provider checks should try (one per configured port). */

@@ -1,5 +1,5 @@
 import { isAuthError } from '../auth-error.js';
-import { loadConfig, withDotEnv, type AuthConfig, type AuthEnv } from '../config.js';
+import { loadConfig, withDotEnv, type AuthConfig, type AuthEnv } from '../config/config.js';
 import { result, type CheckResult } from './check-result.js';
 
 /** The configuration check, and the settings the remaining checks can use. */

@@ -1,7 +1,7 @@
 import type * as client from 'openid-client';
 import { isAuthError } from '../auth-error.js';
-import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config.js';
-import { createDiscoveryCache } from '../oidc-discovery.js';
+import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config/config.js';
+import { createDiscoveryCache } from '../oidc/oidc-discovery.js';
 import { result, skipped, type CheckResult } from './check-result.js';
 import { findCause, networkFix, networkReason } from './error-causes.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretStore } from '../secret-store.js';
+import type { SecretStore } from '../session/secret-store.js';
 import { result, type CheckResult } from './check-result.js';
 
 const MEANING =

@@ -1,5 +1,5 @@
-import type { AuthEnv } from '../config.js';
-import { loadKeytar, type SecretStore } from '../secret-store.js';
+import type { AuthEnv } from '../config/config.js';
+import { loadKeytar, type SecretStore } from '../session/secret-store.js';
 import { probeAuthorization, judgeAuthorization } from './authorization-check.js';
 import { checkCallbackPorts } from './callback-port-check.js';
 import { CHECK_IDS, skipped, type CheckId, type CheckResult, type DoctorReport } from './check-result.js';

@@ -1,13 +1,13 @@
 import type * as client from 'openid-client';
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig } from '../config/config.js';
 import {
   ID_TOKEN_ALG_SETTING,
   acceptedIdTokenAlgs,
   isSharedSecretAlg,
   shownAlg,
   type IdTokenAlg,
-} from '../id-token-algs.js';
-import { advertisedIdTokenAlgs } from '../oidc-discovery.js';
+} from '../oidc/id-token-algs.js';
+import { advertisedIdTokenAlgs } from '../oidc/oidc-discovery.js';
 import { CHECK_TITLES, result, type CheckResult } from './check-result.js';
 import { networkReason } from './error-causes.js';
 

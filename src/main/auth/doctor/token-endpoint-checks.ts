@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { logSafeText, shownErrorCode } from '../provider-text.js';
+import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
 import * as client from 'openid-client';
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig } from '../config/config.js';
 import { result, skipped, type CheckResult } from './check-result.js';
 import { AUTH0_FIX } from './auth0-fixes.js';
 import { networkFix, networkReason } from './error-causes.js';

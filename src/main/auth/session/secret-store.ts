@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import { serialiseSecretStore } from './serial-secret-store.js';
 
 /** The keychain operations the app uses; keytar's shape, so another backend is a one-file change. */

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import { LOOPBACK_SECURITY_HEADERS, renderBrowserPage, type BrowserPageOutcome } from './callback-pages.js';
 import { DONE_PATH, judgeCallbackRequest, type CallbackDecision } from './callback-request.js';
-import type { CallbackSettings } from './config.js';
-import { silentLogger, type Logger } from './logger.js';
+import type { CallbackSettings } from '../config/config.js';
+import { silentLogger, type Logger } from '../logger.js';
 
 /** The callback that ended the wait: the provider either authorized or refused. */
 export type CallbackResult = Extract<CallbackDecision, { kind: 'authorized' | 'denied' }>;

@@ -1,7 +1,7 @@
-import type { ApiCallResult } from '../../shared/ipc-contract.js';
-import { AuthError } from './auth-error.js';
-import { allowedErrorCode } from './provider-text.js';
-import type { SessionKeeper } from './session-keeper.js';
+import type { ApiCallResult } from '../../../shared/ipc-contract.js';
+import { AuthError } from '../auth-error.js';
+import { allowedErrorCode } from '../oidc/provider-text.js';
+import type { SessionKeeper } from '../session/session-keeper.js';
 
 /** A relative API path: letters, digits and `-._~/`, no `..`, no scheme, no query tricks. */
 const API_PATH = /^(?!.*\.\.)(?!\/\/)[A-Za-z0-9\-._~/]{1,200}$/;

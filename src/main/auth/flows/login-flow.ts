@@ -1,15 +1,15 @@
 import * as client from 'openid-client';
-import type { LoginStep, Profile } from '../../shared/auth-state.js';
-import { AuthError } from './auth-error.js';
-import type { AuthConfig } from './config.js';
-import { isAllowedExternalUrl } from './external-url.js';
-import type { Logger } from './logger.js';
-import { startCallbackServer } from './loopback-server.js';
-import type { DiscoveryCache } from './oidc-discovery.js';
-import { profileFromClaims, profileNeedsUserinfo } from './profile.js';
-import { mapProviderError } from './provider-errors.js';
-import { logSafeText, shownErrorCode } from './provider-text.js';
-import { tokenSetFromResponse, type TokenSet } from './token-set.js';
+import type { LoginStep, Profile } from '../../../shared/auth-state.js';
+import { AuthError } from '../auth-error.js';
+import type { AuthConfig } from '../config/config.js';
+import { isAllowedExternalUrl } from '../oidc/external-url.js';
+import type { Logger } from '../logger.js';
+import { startCallbackServer } from '../loopback/loopback-server.js';
+import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
+import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
+import { mapProviderError } from '../oidc/provider-errors.js';
+import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
+import { tokenSetFromResponse, type TokenSet } from '../session/token-set.js';
 
 /** Extra authorization parameters a caller may pass through (Auth0 understands both). */
 export interface LoginOptions {

@@ -1,6 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
-import { AUTH_CHANNEL_PREFIX, type AuthEvents } from '../shared/ipc-contract.js';
-import type { AuthHandlers } from './auth/ipc-handlers.js';
+import { AUTH_CHANNEL_PREFIX, type AuthEvents } from '../../shared/ipc-contract.js';
+import type { AuthHandlers } from './ipc-handlers.js';
 
 /** Decides whether an IPC message really comes from our own window's top frame. */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Profile } from '../../shared/auth-state.js';
-import { AuthError } from './auth-error.js';
+import type { Profile } from '../../../shared/auth-state.js';
+import { AuthError } from '../auth-error.js';
 import { createOperationQueue } from './operation-queue.js';
 import type { SecretStore } from './secret-store.js';
 import type { TokenSet } from './token-set.js';

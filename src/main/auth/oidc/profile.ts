@@ -1,4 +1,4 @@
-import type { Profile } from '../../shared/auth-state.js';
+import type { Profile } from '../../../shared/auth-state.js';
 
 /** Claims as they come from an ID token or userinfo response. */
 export type Claims = Readonly<Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import type { AuthErrorInfo, AuthState, LoginStep, Persistence, Profile } from '../../shared/auth-state.js';
+import type { AuthErrorInfo, AuthState, LoginStep, Persistence, Profile } from '../../../shared/auth-state.js';
 
 /**
  * The auth core's state as a pure function of events (STYLE.md "State and concurrency").

@@ -1,23 +1,23 @@
 import * as client from 'openid-client';
-import type { AuthErrorInfo, AuthState, Persistence } from '../../shared/auth-state.js';
-import type { ApiCallResult } from '../../shared/ipc-contract.js';
+import type { AuthErrorInfo, AuthState, Persistence } from '../../../shared/auth-state.js';
+import type { ApiCallResult } from '../../../shared/ipc-contract.js';
 import { callApi } from './api-client.js';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import { INITIAL_STATE, transition, view, type MachineEvent, type MachineState } from './auth-machine.js';
-import type { AuthConfig } from './config.js';
+import type { AuthConfig } from '../config/config.js';
 import { runLogin, type LoginOptions } from './login-flow.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { runLogout, type LogoutOutcome } from './logout-flow.js';
-import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from './oidc-discovery.js';
-import { processLocalLock, type RefreshLock } from './refresh-lock.js';
+import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from '../oidc/oidc-discovery.js';
+import { processLocalLock, type RefreshLock } from '../session/refresh-lock.js';
 import {
   createMemoryPendingRevocations,
   retryPendingRevocations,
   type PendingRevocations,
-} from './pending-revocations.js';
-import { createSessionKeeper, settlesWithin, type SessionEvent } from './session-keeper.js';
-import type { SignedOutPage } from './signed-out-page.js';
-import type { TokenStore } from './token-store.js';
+} from '../session/pending-revocations.js';
+import { createSessionKeeper, settlesWithin, type SessionEvent } from '../session/session-keeper.js';
+import type { SignedOutPage } from '../loopback/signed-out-page.js';
+import type { TokenStore } from '../session/token-store.js';
 
 /** What the auth service needs from its host (the Electron shell, or a test). */
 export interface AuthServiceDeps {

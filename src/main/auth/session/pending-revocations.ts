@@ -1,9 +1,9 @@
 import * as client from 'openid-client';
-import type { AuthError } from './auth-error.js';
-import type { Logger } from './logger.js';
-import type { DiscoveryCache } from './oidc-discovery.js';
+import type { AuthError } from '../auth-error.js';
+import type { Logger } from '../logger.js';
+import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { createOperationQueue } from './operation-queue.js';
-import { mapProviderError } from './provider-errors.js';
+import { mapProviderError } from '../oidc/provider-errors.js';
 import type { SecretStore } from './secret-store.js';
 
 /**

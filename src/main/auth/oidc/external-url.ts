@@ -1,4 +1,4 @@
-import type { AuthConfig } from './config.js';
+import type { AuthConfig } from '../config/config.js';
 
 /**
  * True when `url` may be handed to the system browser: https on the configured issuer's

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { CallbackSettings } from './config.js';
-import type { Logger } from './logger.js';
+import type { CallbackSettings } from '../config/config.js';
+import type { Logger } from '../logger.js';
 import { bindLoopback, respondPage } from './loopback-server.js';
 
 /** Where the provider sends the browser after logout; Auth0 needs it in Allowed Logout URLs. */

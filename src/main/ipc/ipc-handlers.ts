@@ -1,7 +1,7 @@
 import type { AppInfo, AuthState } from '../../shared/auth-state.js';
 import { AUTH_CHANNELS, type AuthRequests, type IpcResult, type SetupReport } from '../../shared/ipc-contract.js';
-import { AuthError } from './auth-error.js';
-import type { AuthService } from './auth-service.js';
+import { AuthError } from '../auth/auth-error.js';
+import type { AuthService } from '../auth/flows/auth-service.js';
 
 /** One async handler per request channel of the contract; the result types come from the contract. */
 export type AuthHandlers = {

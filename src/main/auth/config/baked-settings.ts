@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import { DEMO_ISSUER_VARIABLE, loadConfig, type AuthEnv } from './config.js';
 
 /** The file `npm run dist` writes next to the built main.js; the packaged app reads only this. */

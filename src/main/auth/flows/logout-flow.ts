@@ -1,12 +1,12 @@
 import * as client from 'openid-client';
-import { AuthError } from './auth-error.js';
-import type { AuthConfig } from './config.js';
-import { isAllowedExternalUrl } from './external-url.js';
-import type { Logger } from './logger.js';
-import type { DiscoveryCache } from './oidc-discovery.js';
-import { revokeRefreshToken, type PendingRevocations } from './pending-revocations.js';
-import type { SessionKeeper } from './session-keeper.js';
-import { startSignedOutPage, type SignedOutPage } from './signed-out-page.js';
+import { AuthError } from '../auth-error.js';
+import type { AuthConfig } from '../config/config.js';
+import { isAllowedExternalUrl } from '../oidc/external-url.js';
+import type { Logger } from '../logger.js';
+import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
+import { revokeRefreshToken, type PendingRevocations } from '../session/pending-revocations.js';
+import type { SessionKeeper } from '../session/session-keeper.js';
+import { startSignedOutPage, type SignedOutPage } from '../loopback/signed-out-page.js';
 
 /**
  * What became of the provider's browser session. A native app learns that it ended only when

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import {
   ID_TOKEN_ALGS,
   ID_TOKEN_ALG_SETTING,
   isIdTokenAlg,
   registeredAlgNamed,
   type IdTokenAlg,
-} from './id-token-algs.js';
+} from '../oidc/id-token-algs.js';
 
 /** Validated settings for the auth core; built only by `loadConfig`. */
 export interface AuthConfig {

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { AuthError } from './auth-error.js';
+import { AuthError } from '../auth-error.js';
 import { isIdTokenAlg, refusedAlgMessage, type RefusedAlg } from './id-token-algs.js';
 import { allowedErrorCode, logSafeText, shownErrorCode } from './provider-text.js';
 import { IDENTITY_CHANGED_MESSAGE } from './refresh-identity.js';

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
-import { AuthError } from './auth-error.js';
-import type { AuthConfig } from './config.js';
+import { AuthError } from '../auth-error.js';
+import type { AuthConfig } from '../config/config.js';
 import { acceptedIdTokenAlgs, withRsaKeysForEveryRsaAlg } from './id-token-algs.js';
 import { mapProviderError } from './provider-errors.js';
 

@@ -1,5 +1,5 @@
 import { ipcMain } from 'electron';
-import type { AuthHandlers } from './auth/ipc-handlers.js';
+import type { AuthHandlers } from './ipc-handlers.js';
 import { registerAuthHandlersOn, type SenderCheck } from './trusted-ipc.js';
 
 export { send } from './trusted-ipc.js';
