@@ -12,7 +12,6 @@ import { runDoctor } from './auth/doctor/run-doctor.js';
 import { isAllowedExternalUrl } from './auth/oidc/external-url.js';
 import { createAuthHandlers, type AuthHandlers } from './ipc/ipc-handlers.js';
 import { consoleLogger } from './auth/logger.js';
-import { createDirectoryLock } from './auth/session/refresh-lock.js';
 import { createKeychainPendingRevocations, type PendingRevocations } from './auth/session/pending-revocations.js';
 import { loadKeytar } from './auth/session/secret-store.js';
 import { createKeychainTokenStore, type TokenStore } from './auth/session/token-store.js';
@@ -48,7 +47,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
 }
 
-/** Unpackaged only: DESKTOP_LOGIN_USER_DATA gives an instance its own data folder (single-instance, refresh locks). */
+/** Unpackaged only: DESKTOP_LOGIN_USER_DATA gives an instance its own data folder (and its own single-instance lock). */
 function useUserDataFromEnv(): void {
   const folder = app.isPackaged ? undefined : process.env['DESKTOP_LOGIN_USER_DATA'];
   if (!folder) return;
@@ -109,7 +108,6 @@ async function start(): Promise<void> {
         logger,
         appName: APP_NAME,
         ...keychainFor(config),
-        refreshLock: createDirectoryLock(app.getPath('userData')),
         // Checklist #6 / CVE-2025-6514: only the configured issuer's pages reach the system browser.
         openBrowser: async (url) => {
           if (!isAllowedExternalUrl(url, config))

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import type { AuthServiceDeps } from '../../src/main/auth/flows/auth-service.js';
 import type { AuthEnv } from '../../src/main/auth/config/config.js';
-import { createDirectoryLock, type RefreshLock } from '../../src/main/auth/session/refresh-lock.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import {
   createKeychainTokenStore,
@@ -661,24 +657,21 @@ describe('interleavings (real provider, browser and keychain)', () => {
     'fault 8: a background refresh failing with an unexpected error backs off per retryDelaysMs and logs every failure',
     { skip },
     async () => {
-      // The app's data folder cannot be created (a file is in the way): the refresh lock throws a plain Error.
-      const dir = await mkdtemp(join(tmpdir(), 'desktop-login-lock-'));
-      const blocker = join(dir, 'not-a-folder');
-      await writeFile(blocker, '');
-      const lock = createDirectoryLock(join(blocker, 'app-data'));
       const attempts: number[] = [];
       let failures = 0;
-      const counting: RefreshLock = {
-        withLock(work) {
-          attempts.push(Date.now());
-          return lock.withLock(work).catch((error: unknown) => {
-            failures += 1;
-            throw error;
-          });
-        },
-      };
       const retryDelaysMs = [1_000, 2_000, 4_000];
-      const app = appFor({ deps: { refreshLock: counting, retryDelaysMs } });
+      const app = appFor({ deps: { retryDelaysMs } });
+      // A keychain backend that fails in a way nobody foresaw (a plain Error, not an AuthError) once
+      // the start-up read is done: the refresh re-reads the keychain before it asks the provider.
+      const load = app.store.load.bind(app.store);
+      let loads = 0;
+      app.store.load = () => {
+        loads += 1;
+        if (loads === 1) return load();
+        attempts.push(Date.now());
+        failures += 1;
+        return Promise.reject(new Error('keychain backend failed'));
+      };
       try {
         await plant(app, alice, { stale: true });
         const requests = idp.countRequests('/oauth/token');
@@ -701,7 +694,6 @@ describe('interleavings (real provider, browser and keychain)', () => {
         assert.equal(app.service.getState().status, 'signed-in', 'the session is kept meanwhile');
       } finally {
         await app.service.dispose();
-        await rm(dir, { recursive: true, force: true });
       }
     },
   );

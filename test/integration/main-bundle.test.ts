@@ -285,8 +285,6 @@ describe('the built main process under plain Node (stand-in Electron)', { skip }
       const app = launch('held-refresh');
       try {
         await tokenRequestArrives(requests + 1);
-        const userData = join(work, 'held-refresh', 'user-data');
-        assert.ok(existsSync(join(userData, 'refresh.lock')), 'the refresh lock lives in this instance’s user data');
         const quitAt = Date.now();
         app.quit();
         const exit = await exitWithin(app, 10_000);

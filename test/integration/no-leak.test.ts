@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,7 +7,6 @@ import type { Page } from 'playwright-core';
 import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import { createAuthHandlers, type AuthHandlers } from '../../src/main/ipc/ipc-handlers.js';
-import { createDirectoryLock } from '../../src/main/auth/session/refresh-lock.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/session/token-store.js';
 import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
@@ -163,7 +162,6 @@ function startCanaryApp(options: {
   canaries: Canaries;
   clock: TestClock;
   label: string;
-  appData?: string;
   act?: (page: Page, url: URL) => Promise<void>;
 }): App {
   return startApp({
@@ -175,7 +173,6 @@ function startCanaryApp(options: {
     clock: options.clock,
     deps: {
       network: { fetch: observingFetch(options.canaries) },
-      ...(options.appData ? { refreshLock: createDirectoryLock(options.appData) } : {}),
     },
   });
 }
@@ -245,7 +242,6 @@ describe('no token leaks: canaries from a real session', () => {
     { skip },
     async () => {
       const startedAt = Date.now() - 1_000;
-      const appData = await mkdtemp(join(tmpdir(), 'desktop-login-appdata-'));
       const canaries = new Canaries();
       const printed: string[] = [];
       const clock = testClock();
@@ -255,7 +251,6 @@ describe('no token leaks: canaries from a real session', () => {
         canaries,
         clock,
         label: 'canaries',
-        appData,
         // While the sign-in page is open, the person also copies the sign-in link.
         act: async (page, url) => {
           if (url.pathname === '/authorize') await late.ui?.call('auth:copy-sign-in-link');
@@ -329,16 +324,13 @@ describe('no token leaks: canaries from a real session', () => {
       assert.deepEqual(withoutRequestParameters(canaries.foundIn(ui.clipboardWrites.join('\n'))), [], 'the clipboard');
 
       let files = 0;
-      for (const root of [appData, tmpdir()]) {
-        for await (const path of recentFiles(root, startedAt)) {
-          const content = await readFile(path).catch(() => undefined);
-          if (!content) continue;
-          files += 1;
-          assert.deepEqual(canaries.foundIn(content.toString('latin1')), [], path);
-        }
+      for await (const path of recentFiles(tmpdir(), startedAt)) {
+        const content = await readFile(path).catch(() => undefined);
+        if (!content) continue;
+        files += 1;
+        assert.deepEqual(canaries.foundIn(content.toString('latin1')), [], path);
       }
       assert.ok(files > 0, 'some files were written meanwhile (the keychain, the browser)');
-      await rm(appData, { recursive: true, force: true });
     },
   );
 

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthError } from '../../src/main/auth/auth-error.js';
 import type { AuthEnv } from '../../src/main/auth/config/config.js';
-import { createDirectoryLock } from '../../src/main/auth/session/refresh-lock.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import {
   createKeychainTokenStore,
@@ -460,43 +456,6 @@ describe('session faults (real provider, browser and keychain)', () => {
       } finally {
         idp.faults.clear();
         await second.service.dispose();
-      }
-    },
-  );
-
-  test(
-    'two app instances refresh at once: one token request, the other adopts the rotated token',
-    { skip },
-    async () => {
-      const appData = await mkdtemp(join(tmpdir(), 'desktop-login-appdata-'));
-      const clock = testClock();
-      const env = freshEnv();
-      const a = await signedInApp(idp, { env, clock, deps: { refreshLock: createDirectoryLock(appData) } });
-      const b = appOn(idp, { env, clock, deps: { refreshLock: createDirectoryLock(appData) } });
-      try {
-        assert.equal((await b.service.restore()).status, 'signed-in');
-        const statesBefore = [a.states.length, b.states.length] as const;
-        for (let round = 1; round <= 2; round += 1) {
-          const before = await saved(a.store);
-          clock.advance(LATER);
-          // A slow provider makes sure the two refreshes overlap.
-          idp.faults.set('/oauth/token', { delayMs: 300, times: 1 });
-          const requests = idp.countRequests('/oauth/token');
-          const [tokenA, tokenB] = await Promise.all([a.service.getAccessToken(), b.service.getAccessToken()]);
-          assert.equal(idp.countRequests('/oauth/token') - requests, 1, `round ${round}: one refresh for both`);
-          assert.equal(tokenA, tokenB);
-          const after = await saved(a.store);
-          assert.equal(after.tokens.accessToken, tokenA);
-          assert.notEqual(after.tokens.refreshToken, before.tokens.refreshToken);
-          for (const app of [a, b]) assert.equal((await app.service.callApi('private')).status, 200);
-        }
-        assertNeverSignedOut(a.states, statesBefore[0]);
-        assertNeverSignedOut(b.states, statesBefore[1]);
-        assert.deepEqual(await readdir(appData), [], 'the lock was released');
-      } finally {
-        idp.faults.clear();
-        await Promise.all([a.service.dispose(), b.service.dispose()]);
-        await rm(appData, { recursive: true, force: true });
       }
     },
   );

@@ -9,7 +9,6 @@ import { runLogin, type LoginOptions } from './login-flow.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { runLogout, type LogoutOutcome } from './logout-flow.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from '../oidc/oidc-discovery.js';
-import { processLocalLock, type RefreshLock } from '../session/refresh-lock.js';
 import {
   createMemoryPendingRevocations,
   retryPendingRevocations,
@@ -26,8 +25,6 @@ export interface AuthServiceDeps {
   readonly openBrowser: (url: string) => Promise<void>;
   /** The OS keychain; absent when it could not be loaded (the session then lasts for this run). */
   readonly tokenStore?: TokenStore;
-  /** Serialises refreshes across app instances sharing the keychain entry. */
-  readonly refreshLock?: RefreshLock;
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly network?: ProviderNetwork;
@@ -198,7 +195,6 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     config,
     discovery,
     ...(deps.tokenStore ? { store: deps.tokenStore } : {}),
-    lock: deps.refreshLock ?? processLocalLock,
     logger,
     now,
     refreshSkewMs: config.refreshSkewMs,

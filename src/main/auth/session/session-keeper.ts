@@ -8,7 +8,6 @@ import { createOperationQueue } from './operation-queue.js';
 import { profileFromClaims } from '../oidc/profile.js';
 import { describeProviderFailure, mapProviderError } from '../oidc/provider-errors.js';
 import { changedIdentityClaims, IDENTITY_CHANGED_MESSAGE } from '../oidc/refresh-identity.js';
-import type { RefreshLock } from './refresh-lock.js';
 import { accessTokenUsable, refreshDelayMs } from './refresh-timing.js';
 import { tokenSetFromResponse } from './token-set.js';
 import type { LoadResult, StoredSession, TokenStore } from './token-store.js';
@@ -24,7 +23,6 @@ export interface SessionKeeperDeps {
   readonly discovery: DiscoveryCache;
   /** Absent when the keychain could not even be loaded; the session then lives in memory only. */
   readonly store?: TokenStore;
-  readonly lock: RefreshLock;
   readonly logger: Logger;
   readonly now: () => number;
   /** Refresh this long before the access token expires, or half-way through its lifetime if that is later. */
@@ -174,56 +172,53 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     const before = session;
     const startedAt = generation;
     if (!before) throw new AuthError('not_signed_in', 'You are not signed in.');
-    return deps.lock.withLock(async () => {
-      // Waiting for the lock took long enough for the session to be replaced or ended: nothing to renew.
-      if (generation !== startedAt) return commitRefresh(before, startedAt);
-      // Another app instance may have rotated the refresh token meanwhile: adopt its result
-      // instead of replaying ours, which Auth0's reuse detection would punish by revoking all.
-      const stored = await deps.store?.load();
-      let base = before;
-      if (stored?.kind === 'found' && stored.session.profile.sub === base.profile.sub) {
-        const storedToken = stored.session.tokens.refreshToken;
-        if (storedToken !== base.tokens.refreshToken && (storedToken === undefined || !redeemed.has(storedToken))) {
-          base = stored.session;
-          if (isFresh(base)) return commitRefresh(base, startedAt);
-        }
+    // An instance with a data folder of its own (DESKTOP_LOGIN_USER_DATA, so not kept out by the
+    // single-instance lock) shares the keychain entry and may have rotated the refresh token
+    // since: adopt its result instead of replaying ours, which reuse detection punishes.
+    const stored = await deps.store?.load();
+    let base = before;
+    if (stored?.kind === 'found' && stored.session.profile.sub === base.profile.sub) {
+      const storedToken = stored.session.tokens.refreshToken;
+      if (storedToken !== base.tokens.refreshToken && (storedToken === undefined || !redeemed.has(storedToken))) {
+        base = stored.session;
+        if (isFresh(base)) return commitRefresh(base, startedAt);
       }
-      const refreshToken = base.tokens.refreshToken;
-      if (refreshToken === undefined) {
-        return endWith(new AuthError('session_expired', 'Your session has ended. Please sign in again.'), startedAt);
+    }
+    const refreshToken = base.tokens.refreshToken;
+    if (refreshToken === undefined) {
+      return endWith(new AuthError('session_expired', 'Your session has ended. Please sign in again.'), startedAt);
+    }
+    let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+    try {
+      const oidc = await deps.discovery.get();
+      response = await client.refreshTokenGrant(oidc, refreshToken);
+    } catch (error) {
+      const mapped = mapProviderError(error, 'refresh');
+      // Classes, codes and scrubbed provider text only (DESIGN checklist 9 and 13).
+      logger.warn(`the session could not be renewed (${mapped.code}): ${describeProviderFailure(error)}`);
+      if (generation !== startedAt) throw mapped;
+      // Only invalid_grant (RFC 6749 §5.2) or a renewed ID token that fails verification or
+      // names someone else (OIDC Core §12.2) ends the session. A misconfigured client, a
+      // malformed answer or an outage leaves it, and the keychain, as they are.
+      if (mapped.code === 'session_expired' || mapped.code === 'id_token_invalid') {
+        logger.warn(`signing out (${mapped.code})`);
+        return endWith(mapped, startedAt);
       }
-      let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
-      try {
-        const oidc = await deps.discovery.get();
-        response = await client.refreshTokenGrant(oidc, refreshToken);
-      } catch (error) {
-        const mapped = mapProviderError(error, 'refresh');
-        // Classes, codes and scrubbed provider text only (DESIGN checklist 9 and 13).
-        logger.warn(`the session could not be renewed (${mapped.code}): ${describeProviderFailure(error)}`);
-        if (generation !== startedAt) throw mapped;
-        // Only invalid_grant (RFC 6749 §5.2) or a renewed ID token that fails verification or
-        // names someone else (OIDC Core §12.2) ends the session. A misconfigured client, a
-        // malformed answer or an outage leaves it, and the keychain, as they are.
-        if (mapped.code === 'session_expired' || mapped.code === 'id_token_invalid') {
-          logger.warn(`signing out (${mapped.code})`);
-          return endWith(mapped, startedAt);
-        }
-        throw mapped;
-      }
-      redeemed.add(refreshToken);
-      const claims = response.claims();
-      // OIDC Core §12.2 (DESIGN checklist 14): a refresh must not change who is signed in.
-      const changed = changedIdentityClaims({ idToken: base.tokens.idToken, sub: base.profile.sub }, claims);
-      if (changed.length > 0) {
-        logger.warn(`the renewed ID token changed ${changed.join(', ')} (OIDC Core §12.2); signing out`);
-        return endWith(new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE), startedAt);
-      }
-      const next: StoredSession = {
-        tokens: tokenSetFromResponse(response, now(), base.tokens, config.audience),
-        profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
-      };
-      return commitRefresh(next, startedAt);
-    });
+      throw mapped;
+    }
+    redeemed.add(refreshToken);
+    const claims = response.claims();
+    // OIDC Core §12.2 (DESIGN checklist 14): a refresh must not change who is signed in.
+    const changed = changedIdentityClaims({ idToken: base.tokens.idToken, sub: base.profile.sub }, claims);
+    if (changed.length > 0) {
+      logger.warn(`the renewed ID token changed ${changed.join(', ')} (OIDC Core §12.2); signing out`);
+      return endWith(new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE), startedAt);
+    }
+    const next: StoredSession = {
+      tokens: tokenSetFromResponse(response, now(), base.tokens, config.audience),
+      profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
+    };
+    return commitRefresh(next, startedAt);
   };
 
   const refresh = (): Promise<StoredSession> => {
@@ -236,7 +231,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
 
   /**
    * Cuts a refresh's network wait short and lets it settle, so an end or adopt sees its outcome.
-   * Bounded: a refresh still running afterwards (say, waiting on another instance's lock) finds
+   * Bounded: a refresh still running afterwards (say, on a keychain that does not answer) finds
    * its generation stale when it commits, and writes nothing.
    */
   const settleRefresh = async (): Promise<void> => {
