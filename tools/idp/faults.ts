@@ -1,9 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
+import type { JWK } from 'jose';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
-import { canSign, generateSigningKey, isSigningKeyAlg } from './signing-keys.js';
+import { createResigner } from './id-token-resigner.js';
+import type { IdTokenDefect } from './id-token-resigner.js';
+
+export type { IdTokenDefect } from './id-token-resigner.js';
 
 /** How requests to one path misbehave. */
 export interface Fault {
@@ -25,13 +26,6 @@ export interface Fault {
   readonly echo?: boolean;
 }
 
-/**
- * The one defect a tampered ID token carries. `other-sub` is validly signed with the provider's
- * key: set after a sign-in, the refreshed ID token names another person (OIDC Core §12.2).
- */
-export type IdTokenDefect =
-  'wrong-iss' | 'wrong-aud' | 'wrong-nonce' | 'expired' | 'unknown-key' | 'alg-none' | 'hs256' | 'other-sub';
-
 /** Switches tests flip to make the provider fail in realistic ways; none of them needs the app to change. */
 export interface FaultControls {
   /** Sets or (with null) removes the fault for requests whose pathname equals `path`. */
@@ -52,6 +46,7 @@ export interface FaultControls {
   authTime(epochSeconds: number | null): void;
 }
 
+/** What the fault middleware needs to know about the provider it sits in front of. */
 export interface FaultOptions {
   readonly tokenPath: string;
   readonly discoveryPaths: readonly string[];
@@ -69,99 +64,125 @@ interface ActiveFault {
   remaining: number;
 }
 
+/** What the switches are set to; the middleware reads it on every request. */
+interface FaultState {
+  readonly byPath: Map<string, ActiveFault>;
+  discoveryOverrides: Record<string, unknown> | null;
+  idTokenDefect: IdTokenDefect | null;
+  skewSeconds: number;
+  authTime: number | null;
+}
+
 /** Creates the fault switches and the Koa middleware, mounted before the provider, that applies them. */
 export function createFaults(options: FaultOptions): { controls: FaultControls; middleware: KoaMiddleware } {
-  const byPath = new Map<string, ActiveFault>();
-  let discoveryOverrides: Record<string, unknown> | null = null;
-  let idTokenDefect: IdTokenDefect | null = null;
-  let skewSeconds = 0;
-  let authTime: number | null = null;
-  const resign = createResigner(options.signingKeys, options.hmacSecret);
-
-  const controls: FaultControls = {
-    set(path, fault) {
-      if (!path.startsWith('/')) throw new TypeError('fault path must be a pathname starting with "/"');
-      if (fault === null) {
-        byPath.delete(path);
-        return;
-      }
-      if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
-        throw new TypeError('fault.times must be a positive integer');
-      }
-      byPath.set(path, { fault, remaining: fault.times ?? Infinity });
-    },
-    clear() {
-      byPath.clear();
-      discoveryOverrides = null;
-      idTokenDefect = null;
-      skewSeconds = 0;
-      authTime = null;
-    },
-    discovery(overrides) {
-      discoveryOverrides = overrides === null ? null : { ...overrides };
-    },
-    idToken(mode) {
-      idTokenDefect = mode;
-    },
-    clockSkewSeconds(seconds) {
-      if (!Number.isFinite(seconds)) throw new TypeError('clock skew must be a finite number of seconds');
-      skewSeconds = Math.trunc(seconds);
-    },
-    authTime(epochSeconds) {
-      if (epochSeconds !== null && !Number.isInteger(epochSeconds))
-        throw new TypeError('auth_time must be whole seconds');
-      authTime = epochSeconds;
-    },
+  const state: FaultState = {
+    byPath: new Map(),
+    discoveryOverrides: null,
+    idTokenDefect: null,
+    skewSeconds: 0,
+    authTime: null,
   };
-
+  const resign = createResigner(options.signingKeys, options.hmacSecret);
   const discoveryPaths = new Set(options.discoveryPaths);
 
   const middleware: KoaMiddleware = async (ctx, next) => {
-    const active = byPath.get(ctx.path);
-    if (active) {
-      active.remaining -= 1;
-      if (active.remaining <= 0) byPath.delete(ctx.path);
-      const { fault } = active;
-      if (fault.delayMs !== undefined && fault.delayMs > 0) {
-        try {
-          await sleep(fault.delayMs, undefined, { signal: options.closing });
-        } catch {
-          ctx.status = 503;
-          ctx.body = { error: 'temporarily_unavailable', error_description: 'The provider is shutting down.' };
-          return;
-        }
-      }
-      if (fault.status !== undefined) {
-        respondWithFault(ctx, fault.echo ? echoed(fault, await readForm(ctx)) : fault);
-        return;
-      }
-    }
+    if (await answeredByFault(ctx, state.byPath, options.closing)) return;
 
     await next();
 
     if (discoveryPaths.has(ctx.path) && ctx.status === 200 && isRecord(ctx.body)) {
-      const document: Record<string, unknown> = { ...ctx.body };
-      for (const member of options.hiddenDiscoveryMembers) delete document[member];
-      for (const [member, value] of Object.entries(discoveryOverrides ?? {})) {
-        if (value === undefined) delete document[member];
-        else document[member] = value;
-      }
-      ctx.body = document;
+      ctx.body = alteredDiscovery(ctx.body, options.hiddenDiscoveryMembers, state.discoveryOverrides);
     } else if (
       ctx.path === options.tokenPath &&
       ctx.status === 200 &&
       isRecord(ctx.body) &&
       typeof ctx.body.id_token === 'string' &&
-      (idTokenDefect !== null || skewSeconds !== 0 || authTime !== null)
+      (state.idTokenDefect !== null || state.skewSeconds !== 0 || state.authTime !== null)
     ) {
-      ctx.body = {
-        ...ctx.body,
-        id_token: await resign(ctx.body.id_token, { defect: idTokenDefect, skewSeconds, authTime }),
-      };
+      const { idTokenDefect: defect, skewSeconds, authTime } = state;
+      ctx.body = { ...ctx.body, id_token: await resign(ctx.body.id_token, { defect, skewSeconds, authTime }) };
     }
   };
 
-  return { controls, middleware };
+  return { controls: faultControls(state), middleware };
+}
+
+function faultControls(state: FaultState): FaultControls {
+  return {
+    set(path, fault) {
+      if (!path.startsWith('/')) throw new TypeError('fault path must be a pathname starting with "/"');
+      if (fault === null) {
+        state.byPath.delete(path);
+        return;
+      }
+      if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
+        throw new TypeError('fault.times must be a positive integer');
+      }
+      state.byPath.set(path, { fault, remaining: fault.times ?? Infinity });
+    },
+    clear() {
+      state.byPath.clear();
+      state.discoveryOverrides = null;
+      state.idTokenDefect = null;
+      state.skewSeconds = 0;
+      state.authTime = null;
+    },
+    discovery(overrides) {
+      state.discoveryOverrides = overrides === null ? null : { ...overrides };
+    },
+    idToken(mode) {
+      state.idTokenDefect = mode;
+    },
+    clockSkewSeconds(seconds) {
+      if (!Number.isFinite(seconds)) throw new TypeError('clock skew must be a finite number of seconds');
+      state.skewSeconds = Math.trunc(seconds);
+    },
+    authTime(epochSeconds) {
+      if (epochSeconds !== null && !Number.isInteger(epochSeconds))
+        throw new TypeError('auth_time must be whole seconds');
+      state.authTime = epochSeconds;
+    },
+  };
+}
+
+/** Applies the fault set for the request's path, if any; true when the fault answered the request. */
+async function answeredByFault(
+  ctx: KoaContext,
+  byPath: Map<string, ActiveFault>,
+  closing: AbortSignal,
+): Promise<boolean> {
+  const active = byPath.get(ctx.path);
+  if (!active) return false;
+  active.remaining -= 1;
+  if (active.remaining <= 0) byPath.delete(ctx.path);
+  const { fault } = active;
+  if (fault.delayMs !== undefined && fault.delayMs > 0) {
+    try {
+      await sleep(fault.delayMs, undefined, { signal: closing });
+    } catch {
+      ctx.status = 503;
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'The provider is shutting down.' };
+      return true;
+    }
+  }
+  if (fault.status === undefined) return false;
+  respondWithFault(ctx, fault.echo ? echoed(fault, await readForm(ctx)) : fault);
+  return true;
+}
+
+/** The discovery document without the hidden members and with the overrides merged in. */
+function alteredDiscovery(
+  body: Record<string, unknown>,
+  hiddenMembers: readonly string[],
+  overrides: Record<string, unknown> | null,
+): Record<string, unknown> {
+  const document: Record<string, unknown> = { ...body };
+  for (const member of hiddenMembers) delete document[member];
+  for (const [member, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete document[member];
+    else document[member] = value;
+  }
+  return document;
 }
 
 function respondWithFault(ctx: KoaContext, fault: Fault): void {
@@ -215,100 +236,4 @@ function defaultErrorBody(status: number): { error: string; error_description: s
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
-}
-
-type SigningKey = Awaited<ReturnType<typeof importJWK>>;
-
-/** How one ID token is to be re-signed. */
-interface Resigning {
-  readonly defect: IdTokenDefect | null;
-  readonly skewSeconds: number;
-  readonly authTime: number | null;
-}
-
-/**
- * Re-signs ID tokens from their decoded claims, adding exactly one defect (and any clock skew or
- * auth_time), with the algorithm and key the provider used: the header's `alg` and `kid`, or the
- * client secret for HS256.
- */
-function createResigner(
-  signingKeys: readonly JWK[],
-  hmacSecret: string | undefined,
-): (idToken: string, resigning: Resigning) => Promise<string> {
-  const imported = new Map<string, Promise<SigningKey>>();
-  const keyFor = (kid: unknown, alg: string): Promise<SigningKey> => {
-    if (alg.startsWith('HS')) {
-      return hmacSecret === undefined
-        ? Promise.reject(new Error('no client secret to re-sign an HS256 ID token with'))
-        : Promise.resolve(new TextEncoder().encode(hmacSecret));
-    }
-    const jwk =
-      signingKeys.find((key) => key.kid === kid && canSign(key, alg)) ?? signingKeys.find((key) => canSign(key, alg));
-    if (!jwk?.kid) return Promise.reject(new Error(`no ${alg} signing key to re-sign with`));
-    const cacheKey = `${jwk.kid} ${alg}`;
-    let key = imported.get(cacheKey);
-    if (!key) {
-      key = importJWK(jwk, alg);
-      imported.set(cacheKey, key);
-    }
-    return key;
-  };
-
-  return async (idToken, { defect, skewSeconds, authTime }) => {
-    const header = decodeProtectedHeader(idToken);
-    const claims: JWTPayload = { ...decodeJwt(idToken) };
-    if (skewSeconds !== 0) {
-      if (typeof claims.iat === 'number') claims.iat += skewSeconds;
-      if (typeof claims.exp === 'number') claims.exp += skewSeconds;
-    }
-    if (authTime !== null) claims.auth_time = authTime;
-
-    const now = Math.floor(Date.now() / 1000);
-    switch (defect) {
-      case 'wrong-iss':
-        claims.iss = 'https://impostor.example.com/';
-        break;
-      case 'wrong-aud':
-        claims.aud = 'some-other-client';
-        break;
-      case 'wrong-nonce':
-        claims.nonce = base64url.encode(randomBytes(16));
-        break;
-      case 'expired':
-        claims.iat = now - 2 * 3600;
-        claims.exp = now - 3600;
-        break;
-      case 'other-sub':
-        claims.sub = 'auth0|someone-else';
-        break;
-      default:
-        break;
-    }
-
-    const { kid } = header;
-    const alg = header.alg ?? 'RS256';
-    const otherHeader: Record<string, unknown> = { ...header };
-    delete otherHeader.alg;
-    delete otherHeader.kid;
-    switch (defect) {
-      case 'alg-none':
-        // jose refuses to produce unsecured JWTs, so this one is assembled by hand.
-        return `${base64url.encode(JSON.stringify({ ...otherHeader, alg: 'none' }))}.${base64url.encode(JSON.stringify(claims))}.`;
-      case 'hs256':
-        return new SignJWT(claims).setProtectedHeader({ ...otherHeader, alg: 'HS256', kid }).sign(randomBytes(32));
-      case 'unknown-key': {
-        // A key of the same kind as the provider's, under a kid the JWKS does not have.
-        const strangerAlg = isSigningKeyAlg(alg) ? alg : 'RS256';
-        const stranger = await generateSigningKey(strangerAlg);
-        const strangerKid = stranger.kid ?? randomUUID();
-        return new SignJWT(claims)
-          .setProtectedHeader({ ...otherHeader, alg: strangerAlg, kid: strangerKid })
-          .sign(await importJWK(stranger, strangerAlg));
-      }
-      default:
-        return new SignJWT(claims)
-          .setProtectedHeader({ ...otherHeader, alg, ...(kid !== undefined ? { kid } : {}) })
-          .sign(await keyFor(kid, alg));
-    }
-  };
 }
