@@ -31,16 +31,7 @@ export async function probeAuthorization(
   redirectUri: string,
   network: { fetch?: typeof fetch; timeoutMs: number },
 ): Promise<AuthorizationProbe> {
-  const parameters: Record<string, string> = {
-    redirect_uri: redirectUri,
-    scope: config.scope,
-    state: client.randomState(),
-    nonce: client.randomNonce(),
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  };
-  if (config.audience !== undefined) parameters['audience'] = config.audience;
-  const url = client.buildAuthorizationUrl(oidc, parameters);
+  const url = await loginAuthorizationUrl(oidc, config, redirectUri);
   if (!isAllowedExternalUrl(url, config)) {
     return {
       kind: 'unexpected',
@@ -63,36 +54,60 @@ export async function probeAuthorization(
   }
   await response.body?.cancel().catch(() => undefined);
 
-  if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.get('location');
-    if (location === null) return { kind: 'unexpected', detail: `HTTP ${response.status} without a Location` };
-    const target = new URL(location, url);
-    const error = target.searchParams.get('error');
-    const description = trimmed(target.searchParams.get('error_description'));
-    if (sameEndpoint(target, redirectUri)) {
-      // The provider trusted the callback enough to send an error there: the URI is registered.
-      if (error === null) return { kind: 'login-page' };
-      return { kind: 'refused', error, ...(description ? { description } : {}), toCallback: true };
-    }
-    // Auth0 shows what it cannot send to the callback on its generic /error page (or the
-    // tenant's custom error page, on any origin) with error and error_description in the query.
-    if (error !== null) return classifyError(error, description ?? '');
-    if (target.origin !== config.issuer.origin) {
-      return { kind: 'unexpected', detail: `a redirect to ${target.origin}, not to the sign-in page` };
-    }
-    if (/\/error\b/.test(target.pathname)) return classifyError('error page', '');
-    return { kind: 'login-page' };
+  if (response.status >= 300 && response.status < 400) return classifyRedirect(response, url, redirectUri, config);
+  return classifyPage(response.status, body);
+}
+
+/** The authorization URL with the parameters a login sends (PKCE S256, state, nonce, scope, audience). */
+async function loginAuthorizationUrl(
+  oidc: client.Configuration,
+  config: AuthConfig,
+  redirectUri: string,
+): Promise<URL> {
+  const parameters: Record<string, string> = {
+    redirect_uri: redirectUri,
+    scope: config.scope,
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  };
+  if (config.audience !== undefined) parameters['audience'] = config.audience;
+  return client.buildAuthorizationUrl(oidc, parameters);
+}
+
+function classifyRedirect(response: Response, url: URL, redirectUri: string, config: AuthConfig): AuthorizationProbe {
+  const location = response.headers.get('location');
+  if (location === null) return { kind: 'unexpected', detail: `HTTP ${response.status} without a Location` };
+  const target = new URL(location, url);
+  const error = target.searchParams.get('error');
+  const description = trimmed(target.searchParams.get('error_description'));
+  if (sameEndpoint(target, redirectUri)) {
+    // The provider trusted the callback enough to send an error there: the URI is registered.
+    if (error === null) return { kind: 'login-page' };
+    return { kind: 'refused', error, ...(description ? { description } : {}), toCallback: true };
   }
-  if (response.status === 200) {
+  // Auth0 shows what it cannot send to the callback on its generic /error page (or the
+  // tenant's custom error page, on any origin) with error and error_description in the query.
+  if (error !== null) return classifyError(error, description ?? '');
+  if (target.origin !== config.issuer.origin) {
+    return { kind: 'unexpected', detail: `a redirect to ${target.origin}, not to the sign-in page` };
+  }
+  if (/\/error\b/.test(target.pathname)) return classifyError('error page', '');
+  return { kind: 'login-page' };
+}
+
+function classifyPage(status: number, body: string): AuthorizationProbe {
+  if (status === 200) {
     const text = pageText(body);
     const code = knownErrorCode(text);
     return code === undefined ? { kind: 'login-page' } : classifyError(code, text);
   }
-  if (response.status >= 500) {
-    return { kind: 'unexpected', detail: `the provider had a problem (HTTP ${response.status})` };
+  if (status >= 500) {
+    return { kind: 'unexpected', detail: `the provider had a problem (HTTP ${status})` };
   }
   const text = pageText(body);
-  return classifyError(knownErrorCode(text) ?? `HTTP ${response.status}`, text, response.status);
+  return classifyError(knownErrorCode(text) ?? `HTTP ${status}`, text, status);
 }
 
 function classifyError(error: string, text: string, status?: number): AuthorizationProbe {
@@ -156,9 +171,21 @@ export function judgeAuthorization(
   }
 
   const clientCheck = result('client-id', 'pass', `The provider knows client ${config.clientId}.`);
+  const callbackCheck = judgeCallbackUrls(config, probes, probe);
+  if (probe.kind === 'unregistered-callback') {
+    return [clientCheck, callbackCheck, skipped('sign-in-request', 'the callback URL is not registered')];
+  }
+  return [clientCheck, callbackCheck, judgeRequest(config, probe)];
+}
+
+/** Every callback port must be registered; only the first port's refusal fails the check, a fallback's warns. */
+function judgeCallbackUrls(
+  config: AuthConfig,
+  probes: ReadonlyArray<{ readonly redirectUri: string; readonly probe: AuthorizationProbe }>,
+  probe: AuthorizationProbe,
+): CheckResult {
   const unregistered = probes.filter((entry) => entry.probe.kind === 'unregistered-callback');
   const registered = probes.filter((entry) => isRegistered(entry.probe));
-  let callbackCheck: CheckResult;
   if (unregistered.length > 0) {
     const uris = unregistered.map((entry) => entry.redirectUri);
     const evidence = (unregistered[0]?.probe as { evidence: string }).evidence;
@@ -166,30 +193,25 @@ export function judgeAuthorization(
       uris.length === 1
         ? ['request', `${uris.join('')} is not an allowed callback URL`]
         : ['requests', `${uris.join(' and ')} are not allowed callback URLs`];
-    callbackCheck =
-      probe.kind === 'unregistered-callback'
-        ? result(
-            'callback-url',
-            'fail',
-            `The provider refused the sign-in ${requests} (${evidence}): the redirect_uri ${notAllowed} of client ${config.clientId}, so every sign-in ends on the provider's error page.`,
-            AUTH0_FIX.callbackUrls(uris),
-          )
-        : result(
-            'callback-url',
-            'warn',
-            `The provider refused the sign-in request for ${uris.length === 1 ? 'a fallback port' : 'fallback ports'} (${evidence}): ${notAllowed} of client ${config.clientId}, so a sign-in that has to use it (first port busy) ends on the provider's error page.`,
-            AUTH0_FIX.callbackUrls(uris),
-          );
-  } else if (registered.length === probes.length) {
+    return probe.kind === 'unregistered-callback'
+      ? result(
+          'callback-url',
+          'fail',
+          `The provider refused the sign-in ${requests} (${evidence}): the redirect_uri ${notAllowed} of client ${config.clientId}, so every sign-in ends on the provider's error page.`,
+          AUTH0_FIX.callbackUrls(uris),
+        )
+      : result(
+          'callback-url',
+          'warn',
+          `The provider refused the sign-in request for ${uris.length === 1 ? 'a fallback port' : 'fallback ports'} (${evidence}): ${notAllowed} of client ${config.clientId}, so a sign-in that has to use it (first port busy) ends on the provider's error page.`,
+          AUTH0_FIX.callbackUrls(uris),
+        );
+  }
+  if (registered.length === probes.length) {
     const uris = probes.map((entry) => entry.redirectUri);
-    callbackCheck = result('callback-url', 'pass', `The provider accepts ${uris.join(', ')} as redirect_uri.`);
-  } else {
-    callbackCheck = skipped('callback-url', 'the provider refused the request for another reason first');
+    return result('callback-url', 'pass', `The provider accepts ${uris.join(', ')} as redirect_uri.`);
   }
-  if (probe.kind === 'unregistered-callback') {
-    return [clientCheck, callbackCheck, skipped('sign-in-request', 'the callback URL is not registered')];
-  }
-  return [clientCheck, callbackCheck, judgeRequest(config, probe)];
+  return skipped('callback-url', 'the provider refused the request for another reason first');
 }
 
 /** True when the provider showed the sign-in page or trusted the callback with an error. */

@@ -11,11 +11,26 @@ export interface PortOutcome {
   readonly redirectUris: readonly string[];
 }
 
+/** What binding each configured port found. */
+interface PortTally {
+  readonly busy: readonly number[];
+  /** Ports that could be bound only on [::1]. */
+  readonly ipv6Only: readonly number[];
+  readonly redirectUris: readonly string[];
+}
+
 /**
  * Binds each configured callback port with the app's own `bindLoopback`, then lets it go.
  * A busy first port with a free fallback still signs in, so only "all busy" fails.
  */
 export async function checkCallbackPorts(callback: CallbackSettings): Promise<PortOutcome> {
+  const tally = await bindEachPort(callback);
+  if ('check' in tally) return tally;
+  return judgePorts(callback, tally);
+}
+
+/** The tally of every port, or the failed check when the loopback interface itself refuses. */
+async function bindEachPort(callback: CallbackSettings): Promise<PortTally | PortOutcome> {
   const busy: number[] = [];
   const ipv6Only: number[] = [];
   const redirectUris: string[] = [];
@@ -44,7 +59,10 @@ export async function checkCallbackPorts(callback: CallbackSettings): Promise<Po
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
+  return { busy, ipv6Only, redirectUris };
+}
 
+function judgePorts(callback: CallbackSettings, { busy, ipv6Only, redirectUris }: PortTally): PortOutcome {
   const named = callback.ports.map((port) => (port === 0 ? 'any free port' : String(port))).join(', ');
   if (busy.length > 0) {
     const findIt = busy

@@ -26,11 +26,6 @@ export async function checkDiscovery(
   network: { fetch?: typeof fetch; timeoutMs: number },
 ): Promise<DiscoveryOutcome> {
   const discoveryUrl = discoveryUrlOf(config.issuer);
-  const domainFix = config.demo
-    ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at the issuer it prints, or set AUTH0_DOMAIN to your tenant.`
-    : 'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.';
-  const later = (because: string): CheckResult[] => [skipped('pkce', because), skipped('logout-endpoints', because)];
-
   let oidc: client.Configuration;
   try {
     oidc = await createDiscoveryCache(config, {
@@ -38,59 +33,7 @@ export async function checkDiscovery(
       timeoutSeconds: network.timeoutMs / 1000,
     }).get();
   } catch (error) {
-    const issuerMismatch = findCause(
-      error,
-      (cause): cause is { attribute: 'issuer'; body?: { issuer?: unknown } } =>
-        typeof cause === 'object' && cause !== null && 'attribute' in cause && cause.attribute === 'issuer',
-    );
-    if (issuerMismatch) {
-      const stated = String(issuerMismatch.body?.issuer);
-      return {
-        checks: [
-          result('discovery', 'pass', `${discoveryUrl} answered.`),
-          result(
-            'issuer',
-            'fail',
-            `Discovery states the issuer ${stated}, but AUTH0_DOMAIN gives ${config.issuer.href}; the app only trusts an exact match (OIDC Discovery §4.3).`,
-            config.demo
-              ? `Point DESKTOP_LOGIN_DEMO_ISSUER at the provider's own issuer, ${stated}.`
-              : `Set AUTH0_DOMAIN to your tenant's Domain exactly as shown in Auth0 dashboard > Applications > Applications > (your app) > Settings (if ${hostOf(stated)} is your tenant, use that).`,
-          ),
-          ...later('the issuer does not match'),
-        ],
-        blocked: 'the issuer does not match',
-      };
-    }
-    const code = isAuthError(error) ? error.code : 'unexpected';
-    if (code === 'provider_unreachable') {
-      return {
-        checks: [
-          result(
-            'discovery',
-            'fail',
-            reachFailure(discoveryUrl, networkReason(error), network.timeoutMs),
-            networkFix(error, config.issuer.host) ?? domainFix,
-          ),
-          skipped('issuer', 'discovery could not be loaded'),
-          ...later('discovery could not be loaded'),
-        ],
-        blocked: 'discovery could not be loaded',
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      checks: [
-        result(
-          'discovery',
-          'fail',
-          `${discoveryUrl} answered, but the app cannot use it: ${message}`,
-          unusableDiscoveryFix(config, code, discoveryUrl),
-        ),
-        skipped('issuer', 'discovery could not be used'),
-        ...later('discovery could not be used'),
-      ],
-      blocked: 'discovery could not be used',
-    };
+    return discoveryFailure(config, error, discoveryUrl, network.timeoutMs);
   }
 
   const metadata = oidc.serverMetadata();
@@ -102,6 +45,78 @@ export async function checkDiscovery(
       checkPkce(metadata),
       checkLogoutEndpoints(metadata),
     ],
+  };
+}
+
+/** The checks that need discovery, skipped `because` it failed. */
+function laterChecks(because: string): CheckResult[] {
+  return [skipped('pkce', because), skipped('logout-endpoints', because)];
+}
+
+/** Why discovery could not be loaded or used, with the fix; every check after it is skipped. */
+function discoveryFailure(
+  config: AuthConfig,
+  error: unknown,
+  discoveryUrl: string,
+  timeoutMs: number,
+): DiscoveryOutcome {
+  const issuerMismatch = findCause(
+    error,
+    (cause): cause is { attribute: 'issuer'; body?: { issuer?: unknown } } =>
+      typeof cause === 'object' && cause !== null && 'attribute' in cause && cause.attribute === 'issuer',
+  );
+  if (issuerMismatch) return issuerMismatchOutcome(config, String(issuerMismatch.body?.issuer), discoveryUrl);
+  const code = isAuthError(error) ? error.code : 'unexpected';
+  if (code === 'provider_unreachable') {
+    const domainFix = config.demo
+      ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at the issuer it prints, or set AUTH0_DOMAIN to your tenant.`
+      : 'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.';
+    return {
+      checks: [
+        result(
+          'discovery',
+          'fail',
+          reachFailure(discoveryUrl, networkReason(error), timeoutMs),
+          networkFix(error, config.issuer.host) ?? domainFix,
+        ),
+        skipped('issuer', 'discovery could not be loaded'),
+        ...laterChecks('discovery could not be loaded'),
+      ],
+      blocked: 'discovery could not be loaded',
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    checks: [
+      result(
+        'discovery',
+        'fail',
+        `${discoveryUrl} answered, but the app cannot use it: ${message}`,
+        unusableDiscoveryFix(config, code, discoveryUrl),
+      ),
+      skipped('issuer', 'discovery could not be used'),
+      ...laterChecks('discovery could not be used'),
+    ],
+    blocked: 'discovery could not be used',
+  };
+}
+
+/** Discovery answered with another issuer: the app trusts only an exact match (OIDC Discovery §4.3). */
+function issuerMismatchOutcome(config: AuthConfig, stated: string, discoveryUrl: string): DiscoveryOutcome {
+  return {
+    checks: [
+      result('discovery', 'pass', `${discoveryUrl} answered.`),
+      result(
+        'issuer',
+        'fail',
+        `Discovery states the issuer ${stated}, but AUTH0_DOMAIN gives ${config.issuer.href}; the app only trusts an exact match (OIDC Discovery §4.3).`,
+        config.demo
+          ? `Point DESKTOP_LOGIN_DEMO_ISSUER at the provider's own issuer, ${stated}.`
+          : `Set AUTH0_DOMAIN to your tenant's Domain exactly as shown in Auth0 dashboard > Applications > Applications > (your app) > Settings (if ${hostOf(stated)} is your tenant, use that).`,
+      ),
+      ...laterChecks('the issuer does not match'),
+    ],
+    blocked: 'the issuer does not match',
   };
 }
 

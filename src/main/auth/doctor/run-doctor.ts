@@ -1,4 +1,5 @@
-import type { AuthEnv } from '../config/config.js';
+import type * as client from 'openid-client';
+import type { AuthConfig, AuthEnv } from '../config/config.js';
 import { loadKeytar, type SecretStore } from '../session/secret-store.js';
 import { probeAuthorization, judgeAuthorization } from './authorization-check.js';
 import { checkCallbackPorts } from './callback-port-check.js';
@@ -30,6 +31,12 @@ export interface DoctorDeps {
 
 const DEFAULT_NETWORK_TIMEOUT_MS = 5_000;
 const DEFAULT_KEYCHAIN_TIMEOUT_MS = 20_000;
+/** How the checks reach the provider. */
+interface DoctorNetwork {
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs: number;
+}
+
 /** The probe entry's service when the configuration does not name one. */
 const FALLBACK_KEYCHAIN_SERVICE = 'Desktop Login (doctor)';
 
@@ -39,7 +46,7 @@ const FALLBACK_KEYCHAIN_SERVICE = 'Desktop Login (doctor)';
  * Never throws for a setup problem; never sends or prints a token or secret.
  */
 export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<DoctorReport> {
-  const network = {
+  const network: DoctorNetwork = {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     timeoutMs: deps.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS,
   };
@@ -50,48 +57,7 @@ export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<Do
   if (config === undefined) {
     checks.push(...skippedUntil('keychain', 'the configuration is invalid'));
   } else {
-    const discovery = await checkDiscovery(config, network);
-    checks.push(...discovery.checks);
-    checks.push(
-      discovery.oidc
-        ? await checkIdTokenSigning(config, discovery.oidc, network)
-        : skipped('id-token-alg', discovery.blocked ?? 'discovery could not be loaded'),
-    );
-    const ports = await checkCallbackPorts(config.callback);
-    checks.push(ports.check);
-
-    const oidc = discovery.oidc;
-    if (oidc === undefined) {
-      const because = discovery.blocked ?? 'discovery could not be loaded';
-      checks.push(...skippedBetween('client-id', 'public-client', because));
-      checks.push(await checkRefreshTokens(undefined, config, false, because));
-    } else {
-      const probes = [];
-      for (const redirectUri of ports.redirectUris) {
-        probes.push({ redirectUri, probe: await probeAuthorization(oidc, config, redirectUri, network) });
-      }
-      const authorization = judgeAuthorization(config, probes);
-      checks.push(...authorization);
-      const clientVerdict = authorization.find((check) => check.id === 'client-id')?.verdict;
-      const firstRedirectUri = ports.redirectUris[0];
-      // invalid_client at the token endpoint means "unknown" as well as "confidential": ask only for a known client.
-      if (clientVerdict === 'pass' && firstRedirectUri !== undefined) {
-        const publicClient = await checkPublicClient(oidc, firstRedirectUri);
-        checks.push(publicClient.check);
-        checks.push(
-          await checkRefreshTokens(
-            oidc,
-            config,
-            !publicClient.confidential,
-            'the token endpoint wants a client secret from this client',
-          ),
-        );
-      } else {
-        const because = clientVerdict === 'fail' ? 'the client is unknown' : 'the client could not be checked';
-        checks.push(skipped('public-client', because));
-        checks.push(await checkRefreshTokens(oidc, config, false, because));
-      }
-    }
+    checks.push(...(await checkProvider(config, network)));
   }
 
   checks.push(
@@ -113,6 +79,64 @@ export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<Do
       : {}),
     checks,
   };
+}
+
+/** The checks against the provider and this computer's callback ports, for a valid configuration. */
+async function checkProvider(config: AuthConfig, network: DoctorNetwork): Promise<CheckResult[]> {
+  const checks: CheckResult[] = [];
+  const discovery = await checkDiscovery(config, network);
+  checks.push(...discovery.checks);
+  checks.push(
+    discovery.oidc
+      ? await checkIdTokenSigning(config, discovery.oidc, network)
+      : skipped('id-token-alg', discovery.blocked ?? 'discovery could not be loaded'),
+  );
+  const ports = await checkCallbackPorts(config.callback);
+  checks.push(ports.check);
+
+  const oidc = discovery.oidc;
+  if (oidc === undefined) {
+    const because = discovery.blocked ?? 'discovery could not be loaded';
+    checks.push(...skippedBetween('client-id', 'public-client', because));
+    checks.push(await checkRefreshTokens(undefined, config, false, because));
+  } else {
+    checks.push(...(await checkClient(oidc, config, ports.redirectUris, network)));
+  }
+  return checks;
+}
+
+/** The authorization request per callback port, then the token endpoint's view of the client. */
+async function checkClient(
+  oidc: client.Configuration,
+  config: AuthConfig,
+  redirectUris: readonly string[],
+  network: DoctorNetwork,
+): Promise<CheckResult[]> {
+  const probes = [];
+  for (const redirectUri of redirectUris) {
+    probes.push({ redirectUri, probe: await probeAuthorization(oidc, config, redirectUri, network) });
+  }
+  const checks = judgeAuthorization(config, probes);
+  const clientVerdict = checks.find((check) => check.id === 'client-id')?.verdict;
+  const firstRedirectUri = redirectUris[0];
+  // invalid_client at the token endpoint means "unknown" as well as "confidential": ask only for a known client.
+  if (clientVerdict === 'pass' && firstRedirectUri !== undefined) {
+    const publicClient = await checkPublicClient(oidc, firstRedirectUri);
+    checks.push(publicClient.check);
+    checks.push(
+      await checkRefreshTokens(
+        oidc,
+        config,
+        !publicClient.confidential,
+        'the token endpoint wants a client secret from this client',
+      ),
+    );
+  } else {
+    const because = clientVerdict === 'fail' ? 'the client is unknown' : 'the client could not be checked';
+    checks.push(skipped('public-client', because));
+    checks.push(await checkRefreshTokens(oidc, config, false, because));
+  }
+  return checks;
 }
 
 /** Skips every check after `config` and before `until`. */

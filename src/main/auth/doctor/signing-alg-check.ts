@@ -72,49 +72,81 @@ export async function checkIdTokenSigning(
   return judgeIdTokenSigning({ advertised: advertisedIdTokenAlgs(oidc), keys }, config.idTokenAlg);
 }
 
+/** What the verdict is drawn from: the tenant's lists and keys, as the app reads them. */
+interface SigningFacts {
+  /** The algorithms the app accepts from this tenant. */
+  readonly accepted: readonly IdTokenAlg[];
+  /** The accepted algorithms the JWKS has a key for. */
+  readonly usable: readonly IdTokenAlg[];
+  /** Discovery's list, shown safely; undefined when discovery has none. */
+  readonly listed: readonly string[] | undefined;
+  readonly advertisedText: string;
+  readonly keysText: string;
+  /** The first shared-secret algorithm discovery lists (Auth0 always lists HS256). */
+  readonly sharedSecret: string | undefined;
+  readonly hmacWarning: string;
+}
+
 /** The verdict on what a tenant publishes, given AUTH0_ID_TOKEN_ALG (`pinned`). */
 export function judgeIdTokenSigning(tenant: TenantSigning, pinned?: IdTokenAlg): CheckResult {
   const accepted = acceptedIdTokenAlgs(tenant.advertised, pinned);
-  const usable = accepted.filter((alg) => tenant.keys.some((key) => verifies(key, alg)));
   const listed = Array.isArray(tenant.advertised) ? [...new Set(tenant.advertised.map(shownAlg))] : undefined;
-  const advertisedText = listed === undefined ? 'no list' : listed.join(', ') || 'an empty list';
-  const keysText = describeKeys(tenant.keys);
   const sharedSecret = listed?.find(isSharedSecretAlg);
-  const hmacWarning =
-    sharedSecret === undefined
-      ? ''
-      : ` An application set to ${sharedSecret} cannot sign in: a desktop app has no client secret to verify ${sharedSecret} with.`;
-  const titled = (check: CheckResult): CheckResult =>
-    usable.length === 0 ? check : { ...check, title: `${CHECK_TITLES['id-token-alg']}: ${usable.join(', ')}` };
+  const facts: SigningFacts = {
+    accepted,
+    usable: accepted.filter((alg) => tenant.keys.some((key) => verifies(key, alg))),
+    listed,
+    advertisedText: listed === undefined ? 'no list' : listed.join(', ') || 'an empty list',
+    keysText: describeKeys(tenant.keys),
+    sharedSecret,
+    hmacWarning:
+      sharedSecret === undefined
+        ? ''
+        : ` An application set to ${sharedSecret} cannot sign in: a desktop app has no client secret to verify ${sharedSecret} with.`,
+  };
+  return pinned !== undefined ? judgePinned(facts, pinned) : judgeAdvertised(facts);
+}
 
-  if (pinned !== undefined) {
-    if (usable.length === 0) {
-      return result(
-        'id-token-alg',
-        'fail',
-        `AUTH0_ID_TOKEN_ALG is ${pinned}, but the tenant's JWKS has no key that verifies ${pinned} (it has ${keysText}), so every sign-in would be refused. Discovery advertises ${advertisedText}.`,
-        `Set AUTH0_ID_TOKEN_ALG to the algorithm your application signs with, or remove it. With Auth0 that is ${ID_TOKEN_ALG_SETTING} (RS256 or PS256).`,
-      );
-    }
-    if (listed !== undefined && !listed.includes(pinned)) {
-      return titled(
-        result(
-          'id-token-alg',
-          'warn',
-          `AUTH0_ID_TOKEN_ALG is ${pinned}, which discovery does not advertise (it lists ${advertisedText}); sign-in works only if your application really signs with ${pinned}. JWKS: ${keysText}.`,
-          `Set ${ID_TOKEN_ALG_SETTING} to ${pinned}, or set AUTH0_ID_TOKEN_ALG to the algorithm the application is set to, or remove it.`,
-        ),
-      );
-    }
+/** Names the usable algorithms in the check's title, when there are any. */
+function titled(check: CheckResult, usable: readonly IdTokenAlg[]): CheckResult {
+  return usable.length === 0 ? check : { ...check, title: `${CHECK_TITLES['id-token-alg']}: ${usable.join(', ')}` };
+}
+
+/** AUTH0_ID_TOKEN_ALG is set: the JWKS must have a key for it, and discovery should list it. */
+function judgePinned(facts: SigningFacts, pinned: IdTokenAlg): CheckResult {
+  const { usable, listed, advertisedText, keysText, hmacWarning } = facts;
+  if (usable.length === 0) {
+    return result(
+      'id-token-alg',
+      'fail',
+      `AUTH0_ID_TOKEN_ALG is ${pinned}, but the tenant's JWKS has no key that verifies ${pinned} (it has ${keysText}), so every sign-in would be refused. Discovery advertises ${advertisedText}.`,
+      `Set AUTH0_ID_TOKEN_ALG to the algorithm your application signs with, or remove it. With Auth0 that is ${ID_TOKEN_ALG_SETTING} (RS256 or PS256).`,
+    );
+  }
+  if (listed !== undefined && !listed.includes(pinned)) {
     return titled(
       result(
         'id-token-alg',
-        'pass',
-        `AUTH0_ID_TOKEN_ALG pins ${pinned}: discovery advertises ${advertisedText}, and the JWKS has a key for it (${keysText}).${hmacWarning}`,
+        'warn',
+        `AUTH0_ID_TOKEN_ALG is ${pinned}, which discovery does not advertise (it lists ${advertisedText}); sign-in works only if your application really signs with ${pinned}. JWKS: ${keysText}.`,
+        `Set ${ID_TOKEN_ALG_SETTING} to ${pinned}, or set AUTH0_ID_TOKEN_ALG to the algorithm the application is set to, or remove it.`,
       ),
+      usable,
     );
   }
+  return titled(
+    result(
+      'id-token-alg',
+      'pass',
+      `AUTH0_ID_TOKEN_ALG pins ${pinned}: discovery advertises ${advertisedText}, and the JWKS has a key for it (${keysText}).${hmacWarning}`,
+    ),
+    usable,
+  );
+}
 
+/** AUTH0_ID_TOKEN_ALG is unset: the app accepts what discovery advertises, and the JWKS must have a key for it. */
+function judgeAdvertised(facts: SigningFacts): CheckResult {
+  const { accepted, usable, listed, advertisedText, keysText, sharedSecret, hmacWarning } = facts;
   if (usable.length === 0) {
     return result(
       'id-token-alg',
@@ -133,6 +165,7 @@ export function judgeIdTokenSigning(tenant: TenantSigning, pinned?: IdTokenAlg):
         `Discovery advertises ${advertisedText}; the app accepts ${usable.join(', ')} (JWKS: ${keysText}).${partly} Which one this application is set to cannot be seen without signing in.${hmacWarning}`,
         `Make sure ${ID_TOKEN_ALG_SETTING} is ${usable.join(' or ')}. To have this check confirm it, set AUTH0_ID_TOKEN_ALG to that value.`,
       ),
+      usable,
     );
   }
   const source =
@@ -145,6 +178,7 @@ export function judgeIdTokenSigning(tenant: TenantSigning, pinned?: IdTokenAlg):
       'pass',
       `The tenant signs ID tokens with ${usable.join(' or ')}: ${source}, and the JWKS has ${keysText}. The app accepts ${usable.join(', ')}.${partly}`,
     ),
+    usable,
   );
 }
 

@@ -12,16 +12,19 @@ type TokenProbe =
   | { readonly kind: 'unreachable'; readonly reason: string; readonly fix?: string }
   | { readonly kind: 'unexpected'; readonly detail: string };
 
+/** The public-client check, and whether the token endpoint treats the client as confidential. */
+interface PublicClientOutcome {
+  check: CheckResult;
+  confidential: boolean;
+}
+
 /**
  * Sends the token endpoint a made-up authorization code the way the app sends a real one: no
  * client secret, client_id and a PKCE verifier in the body. A public (Native) client gets
  * `invalid_grant` for the code; a confidential client (a Regular Web Application, or
  * Authentication Method other than None) is refused before that, with `invalid_client`.
  */
-export async function checkPublicClient(
-  oidc: client.Configuration,
-  redirectUri: string,
-): Promise<{ check: CheckResult; confidential: boolean }> {
+export async function checkPublicClient(oidc: client.Configuration, redirectUri: string): Promise<PublicClientOutcome> {
   const probe = await probeToken(oidc, () =>
     client.genericGrantRequest(oidc, 'authorization_code', {
       code: madeUp(),
@@ -51,6 +54,11 @@ export async function checkPublicClient(
       confidential: false,
     };
   }
+  return judgeCodeRefusal(probe);
+}
+
+/** A public (Native) client is refused only for the made-up code, with invalid_grant. */
+function judgeCodeRefusal(probe: Extract<TokenProbe, { kind: 'error' }>): PublicClientOutcome {
   if (probe.error === 'invalid_grant') {
     return {
       check: result(

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { CallbackSettings } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { bindLoopback, respondPage } from './loopback-server.js';
+import { respondPage } from './browser-responses.js';
+import { bindLoopback } from './loopback-server.js';
 
 /** Where the provider sends the browser after logout; Auth0 needs it in Allowed Logout URLs. */
 export const SIGNED_OUT_PATH = '/signed-out';
