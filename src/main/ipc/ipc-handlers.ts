@@ -2,6 +2,7 @@ import type { AppInfo, AuthState } from '../../shared/auth-state.js';
 import { AUTH_CHANNELS, type AuthRequests, type IpcResult, type SetupReport } from '../../shared/ipc-contract.js';
 import { AuthError } from '../auth/auth-error.js';
 import type { AuthService } from '../auth/flows/auth-service.js';
+import { createSignInLinkClipboard } from './sign-in-link-clipboard.js';
 
 /** One async handler per request channel of the contract; the result types come from the contract. */
 export type AuthHandlers = {
@@ -37,26 +38,7 @@ export function createAuthHandlers(options: {
   const configError = options.configError ?? new AuthError('config_invalid', 'The sign-in settings are missing.');
   const configState: AuthState = { status: 'error', error: configError.toInfo() };
 
-  // The sign-in link carries the login's state and PKCE challenge, and every program can read the
-  // clipboard: once the sign-in ends the link is cleared, unless the person has copied something
-  // else over it meanwhile (DESIGN checklist 9: no login secret left lying about).
-  let copiedLink: string | undefined;
-  let stopWatching: (() => void) | undefined;
-  const clearLinkWhenSignInEnds = (current: AuthService, link: string): void => {
-    copiedLink = link;
-    if (stopWatching) return;
-    const onState = (state: AuthState): void => {
-      if (state.status === 'signing-in' || copiedLink === undefined) return;
-      stopWatching?.();
-      stopWatching = undefined;
-      const ours = copiedLink;
-      copiedLink = undefined;
-      void clearClipboardIfItHolds(shell, ours);
-    };
-    stopWatching = current.subscribe(onState);
-    // The sign-in may have ended while the link was being written.
-    onState(current.getState());
-  };
+  const signInLink = createSignInLinkClipboard(shell);
 
   const run = async <T>(work: (service: AuthService) => Promise<T> | T): Promise<IpcResult<T>> => {
     if (!service) return failure(configError);
@@ -86,7 +68,7 @@ export function createAuthHandlers(options: {
         const link = s.signInLink();
         if (link === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress.');
         await shell.writeClipboard(link);
-        clearLinkWhenSignInEnds(s, link);
+        signInLink.clearWhenSignInEnds(s, link);
         return null;
       }),
     [AUTH_CHANNELS.logout]: () => run((s) => s.logout()),
@@ -103,15 +85,6 @@ export function createAuthHandlers(options: {
       }
     },
   };
-}
-
-/** Clears the clipboard if it still holds `text`; the clipboard is best effort, so failures are ignored. */
-async function clearClipboardIfItHolds(shell: ShellActions, text: string): Promise<void> {
-  try {
-    if ((await shell.readClipboard()) === text) await shell.clearClipboard();
-  } catch {
-    // A clipboard that cannot be read or cleared is left as it is.
-  }
 }
 
 function failure(error: unknown): IpcResult<never> {

@@ -1,21 +1,26 @@
 import * as client from 'openid-client';
-import type { AuthErrorInfo, AuthState, Persistence } from '../../../shared/auth-state.js';
+import type { AuthState } from '../../../shared/auth-state.js';
 import type { ApiCallResult } from '../../../shared/ipc-contract.js';
 import { callApi } from './api-client.js';
 import { AuthError } from '../auth-error.js';
-import { INITIAL_STATE, transition, view, type MachineEvent, type MachineState } from './auth-machine.js';
+import { createAuthStatePublisher, type AuthStatePublisher } from './auth-state-publisher.js';
+import { createCallbackPortHolder, type CallbackPortHolder } from './callback-port-holder.js';
 import type { AuthConfig } from '../config/config.js';
-import { runLogin, type LoginOptions } from './login-flow.js';
+import type { LoginOptions } from './login-flow.js';
+import { createLoginRunner, type LoginRunner } from './login-runner.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { runLogout, type LogoutOutcome } from './logout-flow.js';
+import { createLogoutRunner, type LogoutRunner } from './logout-runner.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from '../oidc/oidc-discovery.js';
+import { createProviderRequests, type ProviderRequests } from './provider-requests.js';
+import { createMemoryPendingRevocations, type PendingRevocations } from '../session/pending-revocations.js';
+import { createRevocationRetrier, type RevocationRetrier } from './revocation-retrier.js';
 import {
-  createMemoryPendingRevocations,
-  retryPendingRevocations,
-  type PendingRevocations,
-} from '../session/pending-revocations.js';
-import { createSessionKeeper, settlesWithin, type SessionEvent } from '../session/session-keeper.js';
-import type { SignedOutPage } from '../loopback/signed-out-page.js';
+  createSessionKeeper,
+  settlesWithin,
+  type SessionEvent,
+  type SessionKeeper,
+} from '../session/session-keeper.js';
+import { restoreSession } from './session-restore.js';
 import type { TokenStore } from '../session/token-store.js';
 
 /** What the auth service needs from its host (the Electron shell, or a test). */
@@ -78,61 +83,21 @@ export interface AuthService {
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000, 300_000];
-const REVOCATION_PENDING_OFFLINE: AuthErrorInfo = {
-  code: 'revocation_pending',
-  message:
-    'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there and your session there stays valid until the app can end it. The app keeps trying.',
-};
 const DEFAULT_REVOCATION_RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000];
-const REVOCATION_PENDING: AuthErrorInfo = {
-  code: 'revocation_pending',
-  message:
-    'You are signed out of this app, but the sign-in provider could not be told yet, so your session there stays valid until it is. The app keeps trying.',
-};
-const PROVIDER_LOGOUT_UNCONFIRMED: AuthErrorInfo = {
-  code: 'provider_logout_unconfirmed',
-  message:
-    'You are signed out of this app, but the sign-in provider did not confirm that it ended your session in the browser, so the browser may still be signed in there. Sign out on the provider’s page, or close the browser.',
-};
-
-/** What the signed-out screen says after a logout; nothing when everything ended as it should. */
-function logoutNotice(outcome: LogoutOutcome): AuthErrorInfo | undefined {
-  if (outcome.revocationPending) {
-    return outcome.provider.kind === 'unreachable' ? REVOCATION_PENDING_OFFLINE : REVOCATION_PENDING;
-  }
-  switch (outcome.provider.kind) {
-    case 'unreachable':
-      return {
-        code: 'provider_unreachable',
-        message:
-          'You are signed out of this app, but the sign-in provider could not be reached, so your browser may still be signed in there.',
-      };
-    case 'browser-not-opened':
-      return {
-        code: 'browser_open_failed',
-        message:
-          'You are signed out of this app, but the browser could not be opened to end your session at the sign-in provider, so the browser may still be signed in there.',
-      };
-    case 'browser-sent':
-      // Without the signed-out page nothing can confirm the provider ended its session.
-      if (!outcome.provider.signedOutPage) return PROVIDER_LOGOUT_UNCONFIRMED;
-      break;
-    case 'not-needed':
-      break;
-  }
-  return outcome.keychainCleared
-    ? undefined
-    : { code: 'keychain_unavailable', message: 'You are signed out, but the keychain entry could not be removed.' };
-}
 
 /** How long quitting waits for the network by default. */
 export const DEFAULT_QUIT_DEADLINE_MS = 3_000;
 
-/** One login in progress: what joins it, cancels it and reopens its page. */
-interface LoginRun {
-  readonly controller: AbortController;
-  promise: Promise<AuthState>;
-  url?: string;
+/** The parts the service is built from; each owns its piece of mutable state. */
+interface ServiceParts {
+  readonly logger: Logger;
+  readonly state: AuthStatePublisher;
+  readonly requests: ProviderRequests;
+  readonly revocations: RevocationRetrier;
+  readonly keeper: SessionKeeper;
+  readonly port: CallbackPortHolder;
+  readonly logins: LoginRunner;
+  readonly logouts: LogoutRunner;
 }
 
 /**
@@ -141,56 +106,52 @@ interface LoginRun {
  * Concurrency, in one place: the session and the keychain change only through the session
  * keeper's operation queue (restore, a login's commit, a refresh's commit, logout's end), with
  * generation-checked commits; login and logout are each single-flight and logout outranks
- * login; the state the renderer sees is a pure function of the events those operations report
- * (auth-machine.ts).
+ * login (login-runner.ts, logout-runner.ts); the state the renderer sees is a pure function of
+ * the events those operations report (auth-machine.ts).
  */
 export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const parts = createServiceParts(deps);
+  const { state, keeper, logins, logouts } = parts;
+  return {
+    getState: () => state.current(),
+    subscribe: (listener) => state.subscribe(listener),
+    restore: () => restoreSession(parts),
+    login: (options) => logins.start(options),
+    cancelLogin: () => logins.cancel(),
+    signInLink: () => logins.link(),
+    async reopenBrowser() {
+      const url = logins.link();
+      if (url === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress to reopen.');
+      await deps.openBrowser(url);
+    },
+    getAccessToken: () => keeper.getAccessToken(),
+    callApi: (path) =>
+      callApi(
+        { keeper, apiBaseUrl: deps.config.apiBaseUrl, ...(deps.network?.fetch ? { fetch: deps.network.fetch } : {}) },
+        path,
+      ),
+    logout: () => logouts.start(),
+    dispose: (options = {}) => quit(parts, options),
+  };
+}
+
+/** Builds the parts in dependency order; the login and logout runners look at each other's run. */
+function createServiceParts(deps: AuthServiceDeps): ServiceParts {
   const { config } = deps;
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
-  const appName = deps.appName ?? 'Desktop Login';
-  const listeners = new Set<(state: AuthState) => void>();
-  let machine: MachineState = INITIAL_STATE;
-  let shown: AuthState = view(machine);
-  let loginRun: LoginRun | undefined;
-  let logoutRun: Promise<AuthState> | undefined;
-  let callbackServer: { close(): Promise<void> } | undefined;
-  let signedOutPage: SignedOutPage | undefined;
-  let disposed = false;
+  const state = createAuthStatePublisher(logger);
   const pending = deps.pendingRevocations ?? createMemoryPendingRevocations();
-  const revocationDelays = deps.revocationRetryDelaysMs ?? DEFAULT_REVOCATION_RETRY_DELAYS_MS;
-  let revocationTimer: NodeJS.Timeout | undefined;
-  let revocationAttempt = 0;
-  let revoking: Promise<void> | undefined;
-
   // Every provider request goes through this fetch, so logout and quit can stop them all.
-  let requests = new AbortController();
-  const baseFetch = deps.network?.fetch ?? fetch;
-  const scopedFetch: typeof fetch = (input, init) =>
-    baseFetch(input, {
-      ...init,
-      signal: init?.signal ? AbortSignal.any([init.signal, requests.signal]) : requests.signal,
-    });
-  const abortProviderRequests = (): void => {
-    requests.abort();
-    requests = new AbortController();
-  };
-  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, { ...deps.network, fetch: scopedFetch }));
-
-  const dispatch = (event: MachineEvent): void => {
-    machine = transition(machine, event);
-    // Every event is told, even one that leaves the view as it was (a renewal): listeners learn the session moved on.
-    const next = view(machine);
-    shown = next;
-    for (const listener of listeners) {
-      try {
-        listener(next);
-      } catch {
-        logger.error('a state listener threw');
-      }
-    }
-  };
-
+  const requests = createProviderRequests(deps.network?.fetch ?? fetch);
+  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, { ...deps.network, fetch: requests.fetch }));
+  const revocations = createRevocationRetrier({
+    pending,
+    discovery,
+    logger,
+    delaysMs: deps.revocationRetryDelaysMs ?? DEFAULT_REVOCATION_RETRY_DELAYS_MS,
+    onSettled: () => state.dispatch({ type: 'revocations-settled' }),
+  });
   const keeper = createSessionKeeper({
     config,
     discovery,
@@ -199,249 +160,42 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     now,
     refreshSkewMs: config.refreshSkewMs,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-    abortProviderRequests,
-    onEvent: (event: SessionEvent) => {
-      if (event.kind === 'ended') {
-        dispatch({ type: 'session-ended', notice: event.reason.toInfo() });
-        return;
-      }
-      dispatch({ type: 'session-renewed', profile: event.session.profile, persistence: event.persistence });
-      void retryRevocations();
-    },
+    abortProviderRequests: () => requests.abortAll(),
+    onEvent: (event) => reportSessionEvent(event, state, revocations),
   });
+  const port = createCallbackPortHolder();
+  const appName = deps.appName ?? 'Desktop Login';
+  const flows = { config, discovery, openBrowser: deps.openBrowser, logger, appName, keeper, state, port, revocations };
+  const logins = createLoginRunner({ ...flows, now, runningLogout: () => logouts.running() });
+  const logouts = createLogoutRunner({
+    ...flows,
+    pending,
+    logins,
+    ...(deps.signedOutPageTimeoutMs !== undefined ? { signedOutPageTimeoutMs: deps.signedOutPageTimeoutMs } : {}),
+  });
+  return { logger, state, requests, revocations, keeper, port, logins, logouts };
+}
 
-  /**
-   * Retries revocations logout could not do: at start, whenever the provider has just answered
-   * (a sign-in, a renewal), and on a backing-off timer until none is left.
-   */
-  const scheduleRevocationRetry = (): void => {
-    clearTimeout(revocationTimer);
-    if (disposed) return;
-    const delay = revocationDelays[Math.min(revocationAttempt, revocationDelays.length - 1)] ?? 1_800_000;
-    revocationAttempt += 1;
-    revocationTimer = setTimeout(() => void retryRevocations(), delay);
-    revocationTimer.unref();
-  };
-  const retryRevocations = (): Promise<void> => {
-    if (disposed) return Promise.resolve();
-    revoking ??= (async () => {
-      clearTimeout(revocationTimer);
-      if ((await retryPendingRevocations(pending, discovery, logger)) > 0) {
-        scheduleRevocationRetry();
-        return;
-      }
-      revocationAttempt = 0;
-      dispatch({ type: 'revocations-settled' });
-    })().finally(() => {
-      revoking = undefined;
-    });
-    return revoking;
-  };
+/** The keeper renewed or ended the session; a renewal means the provider answers again. */
+function reportSessionEvent(event: SessionEvent, state: AuthStatePublisher, revocations: RevocationRetrier): void {
+  if (event.kind === 'ended') {
+    state.dispatch({ type: 'session-ended', notice: event.reason.toInfo() });
+    return;
+  }
+  state.dispatch({ type: 'session-renewed', profile: event.session.profile, persistence: event.persistence });
+  void revocations.retry();
+}
 
-  /** Frees the registered callback port: a finished login's lingering server, a logout's signed-out page. */
-  const releasePort = async (): Promise<void> => {
-    signedOutPage?.close();
-    signedOutPage = undefined;
-    const server = callbackServer;
-    callbackServer = undefined;
-    await server?.close();
-  };
-
-  const runOneLogin = async (
-    run: LoginRun,
-    options: LoginOptions | undefined,
-    cancelled: Promise<AuthState> | undefined,
-  ): Promise<AuthState> => {
-    // A logout already running finishes first: it would end this session, and its page holds the
-    // port. Read now, not after the next await: a logout pressed later aborts this login instead,
-    // and waits for it, so waiting for that one would deadlock.
-    const runningLogout = logoutRun;
-    // A cancelled login still winding down holds the callback port: let it finish first.
-    await cancelled;
-    await runningLogout;
-    if (run.controller.signal.aborted || disposed) return shown;
-    await releasePort();
-    const startedAt = now();
-    dispatch({ type: 'login-started', startedAt });
-    let persistence: Persistence = 'unavailable';
-    try {
-      const profile = await runLogin(
-        {
-          config,
-          discovery,
-          openBrowser: deps.openBrowser,
-          logger,
-          signal: run.controller.signal,
-          now,
-          appName,
-          onStep: (step, details) => {
-            if (details?.authorizationUrl !== undefined) run.url = details.authorizationUrl;
-            dispatch({
-              type: 'login-progressed',
-              step,
-              linkAvailable: run.url !== undefined,
-              ...(details?.browserOpenFailed ? { browserOpenFailed: true } : {}),
-            });
-          },
-          onAuthenticated: async (tokens, profile) => {
-            persistence = await keeper.adopt({ tokens, profile });
-          },
-          onCallbackServer: (server) => (callbackServer = server),
-        },
-        options,
-      );
-      dispatch({ type: 'login-succeeded', profile, persistence });
-      void retryRevocations();
-    } catch (error) {
-      const authError =
-        error instanceof AuthError
-          ? error
-          : new AuthError('unexpected', 'Sign-in failed unexpectedly. Try again.', { cause: error });
-      if (authError.code !== 'login_cancelled') logger.warn(`sign-in failed (${authError.code})`);
-      dispatch({ type: 'login-failed', error: authError.toInfo() });
-    }
-    return shown;
-  };
-
-  const login = (options?: LoginOptions): Promise<AuthState> => {
-    // A login in progress is joined; one already cancelled is not: Login pressed after Cancel or
-    // Logout is a new request, not the end of the old one.
-    if (loginRun && !loginRun.controller.signal.aborted) return loginRun.promise;
-    if (disposed) return Promise.resolve(shown);
-    const cancelled = loginRun?.promise;
-    const run: LoginRun = { controller: new AbortController(), promise: Promise.resolve(shown) };
-    loginRun = run;
-    run.promise = runOneLogin(run, options, cancelled).finally(() => {
-      if (loginRun === run) loginRun = undefined;
-    });
-    return run.promise;
-  };
-
-  /** The provider never sent the browser back: its session may have survived, so say so. */
-  const reportUnconfirmedLogout = async (page: SignedOutPage): Promise<void> => {
-    if ((await page.outcome) !== 'timed-out') return;
-    logger.warn('logout: the provider did not send the browser back; its session may still be active');
-    dispatch({ type: 'provider-logout-unconfirmed', notice: PROVIDER_LOGOUT_UNCONFIRMED });
-  };
-
-  const runOneLogout = async (): Promise<AuthState> => {
-    dispatch({ type: 'logout-started' });
-    const pendingLogin = loginRun;
-    pendingLogin?.controller.abort();
-    await pendingLogin?.promise;
-    await releasePort();
-    let notice: AuthErrorInfo | undefined;
-    try {
-      const outcome = await runLogout({
-        config,
-        discovery,
-        keeper,
-        openBrowser: deps.openBrowser,
-        logger,
-        appName,
-        pending,
-        ...(deps.signedOutPageTimeoutMs !== undefined ? { signedOutPageTimeoutMs: deps.signedOutPageTimeoutMs } : {}),
-      });
-      notice = logoutNotice(outcome);
-      if (outcome.provider.kind === 'browser-sent' && outcome.provider.signedOutPage) {
-        signedOutPage = outcome.provider.signedOutPage;
-        void reportUnconfirmedLogout(signedOutPage);
-      }
-    } catch (error) {
-      notice = (error instanceof AuthError ? error : new AuthError('unexpected', 'Logout did not finish.')).toInfo();
-    }
-    dispatch({ type: 'logout-finished', ...(notice ? { notice } : {}) });
-    // After the state says so, or an early success could be undone by it.
-    if (notice?.code === 'revocation_pending') scheduleRevocationRetry();
-    return shown;
-  };
-
-  return {
-    getState: () => shown,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-
-    async restore() {
-      const result = await keeper.restore();
-      // Off the start-up path: revocations a previous run could not do.
-      void retryRevocations();
-      if (!result.applied) return shown;
-      switch (result.kind) {
-        case 'found':
-          dispatch({ type: 'restored', profile: result.session.profile, persistence: 'keychain' });
-          break;
-        case 'empty':
-          dispatch({ type: 'restored-nothing' });
-          break;
-        case 'discarded':
-          logger.warn(`the saved session was discarded: ${result.reason}`);
-          dispatch({
-            type: 'restored-nothing',
-            notice: {
-              code: 'keychain_unavailable',
-              message: 'Your saved session could not be read, so it was removed. Please sign in again.',
-            },
-          });
-          break;
-        case 'unavailable':
-          // A locked keychain is no reason to delete anything: signed out for this run only.
-          logger.warn('the keychain is unavailable; starting signed out');
-          dispatch({
-            type: 'restored-nothing',
-            notice: {
-              code: 'keychain_unavailable',
-              message:
-                'The system keychain is locked or unavailable, so your saved session could not be opened. Unlock it and restart, or sign in for this run only.',
-            },
-          });
-          break;
-      }
-      return shown;
-    },
-
-    login,
-    cancelLogin() {
-      loginRun?.controller.abort();
-    },
-    signInLink: () => loginRun?.url,
-    async reopenBrowser() {
-      const url = loginRun?.url;
-      if (url === undefined) throw new AuthError('not_signed_in', 'There is no sign-in in progress to reopen.');
-      await deps.openBrowser(url);
-    },
-
-    getAccessToken: () => keeper.getAccessToken(),
-    callApi: (path) =>
-      callApi(
-        { keeper, apiBaseUrl: config.apiBaseUrl, ...(deps.network?.fetch ? { fetch: deps.network.fetch } : {}) },
-        path,
-      ),
-
-    logout() {
-      // Logout outranks every Login pressed before it, also one that waits for a logout already
-      // running (which this call joins): that Login must not start once the logout is done.
-      loginRun?.controller.abort();
-      logoutRun ??= runOneLogout().finally(() => {
-        logoutRun = undefined;
-      });
-      return logoutRun;
-    },
-
-    async dispose(options = {}) {
-      const deadlineMs = options.deadlineMs ?? DEFAULT_QUIT_DEADLINE_MS;
-      const startedAt = Date.now();
-      disposed = true;
-      clearTimeout(revocationTimer);
-      loginRun?.controller.abort();
-      const running = Promise.all([loginRun?.promise, logoutRun]);
-      if (!(await settlesWithin(running, deadlineMs))) abortProviderRequests();
-      await keeper.dispose(Math.max(0, deadlineMs - (Date.now() - startedAt)));
-      signedOutPage?.close();
-      await callbackServer?.close();
-    },
-  };
+/** Cancels a login, lets running work settle until the deadline, then cuts the network and frees the port. */
+async function quit(parts: ServiceParts, options: { deadlineMs?: number }): Promise<void> {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_QUIT_DEADLINE_MS;
+  const startedAt = Date.now();
+  parts.revocations.stop();
+  parts.logins.stop();
+  const running = Promise.all([parts.logins.running(), parts.logouts.running()]);
+  if (!(await settlesWithin(running, deadlineMs))) parts.requests.abortAll();
+  await parts.keeper.dispose(Math.max(0, deadlineMs - (Date.now() - startedAt)));
+  await parts.port.close();
 }
 
 /** How long oauth4webapi keeps trusting its JWKS copy before it refetches on an unknown `kid`. */

@@ -4,7 +4,7 @@ import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import { isAllowedExternalUrl } from '../oidc/external-url.js';
 import type { Logger } from '../logger.js';
-import { startCallbackServer } from '../loopback/loopback-server.js';
+import { startCallbackServer, type CallbackResult } from '../loopback/loopback-server.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
@@ -62,35 +62,13 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
   });
   deps.onCallbackServer?.(server);
   try {
-    const parameters: Record<string, string> = {
-      redirect_uri: server.redirectUri,
-      scope: config.scope,
+    const authorizationUrl = authorizationUrlFor(oidc, config, options, {
+      redirectUri: server.redirectUri,
       state,
       nonce,
-      code_challenge: codeChallenge,
-      code_challenge_method: 'S256',
-    };
-    if (config.audience !== undefined) parameters['audience'] = config.audience;
-    if (options.prompt !== undefined) parameters['prompt'] = options.prompt;
-    if (options.loginHint !== undefined) parameters['login_hint'] = options.loginHint;
-    const authorizationUrl = client.buildAuthorizationUrl(oidc, parameters);
-    if (!isAllowedExternalUrl(authorizationUrl, config)) {
-      throw new AuthError(
-        'untrusted_endpoint',
-        `The sign-in page is not on ${config.issuer.host}, so the app will not open it. Check AUTH0_DOMAIN.`,
-      );
-    }
-
-    deps.onStep('opening-browser', { authorizationUrl: authorizationUrl.href });
-    let browserOpenFailed = false;
-    try {
-      await deps.openBrowser(authorizationUrl.href);
-    } catch {
-      // The person can still open or copy the link from the app, so keep waiting.
-      browserOpenFailed = true;
-      logger.warn('the system browser could not be opened');
-    }
-    deps.onStep('waiting-for-user', { authorizationUrl: authorizationUrl.href, browserOpenFailed });
+      codeChallenge,
+    });
+    await openSignInPage(deps, authorizationUrl.href);
 
     const callback = await server.callback;
     if (callback.kind === 'authorized') deps.onStep('exchanging-code');
@@ -108,10 +86,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
         idTokenExpected: true,
       });
     } catch (error) {
-      if (callback.kind === 'denied' && error instanceof client.AuthorizationResponseError) {
-        throw providerDenied(callback.error, callback.description);
-      }
-      throw mapProviderError(error, 'token');
+      throw codeExchangeFailure(callback, error);
     }
     throwIfCancelled(signal);
 
@@ -134,6 +109,64 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     server.finish({ kind: 'failed', message: authError.message });
     throw authError;
   }
+}
+
+/** What the authorization request carries besides the configuration and the caller's options. */
+interface AuthorizationRequest {
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeChallenge: string;
+}
+
+/** The provider's sign-in page for this login; refused unless it is on the configured issuer (DESIGN checklist 6). */
+function authorizationUrlFor(
+  oidc: client.Configuration,
+  config: AuthConfig,
+  options: LoginOptions,
+  request: AuthorizationRequest,
+): URL {
+  const parameters: Record<string, string> = {
+    redirect_uri: request.redirectUri,
+    scope: config.scope,
+    state: request.state,
+    nonce: request.nonce,
+    code_challenge: request.codeChallenge,
+    code_challenge_method: 'S256',
+  };
+  if (config.audience !== undefined) parameters['audience'] = config.audience;
+  if (options.prompt !== undefined) parameters['prompt'] = options.prompt;
+  if (options.loginHint !== undefined) parameters['login_hint'] = options.loginHint;
+  const authorizationUrl = client.buildAuthorizationUrl(oidc, parameters);
+  if (!isAllowedExternalUrl(authorizationUrl, config)) {
+    throw new AuthError(
+      'untrusted_endpoint',
+      `The sign-in page is not on ${config.issuer.host}, so the app will not open it. Check AUTH0_DOMAIN.`,
+    );
+  }
+  return authorizationUrl;
+}
+
+/** Opens the sign-in page in the system browser; a browser that will not open still leaves the link. */
+async function openSignInPage(deps: LoginFlowDeps, authorizationUrl: string): Promise<void> {
+  deps.onStep('opening-browser', { authorizationUrl });
+  let browserOpenFailed = false;
+  try {
+    await deps.openBrowser(authorizationUrl);
+  } catch {
+    // The person can still open or copy the link from the app, so keep waiting.
+    browserOpenFailed = true;
+    deps.logger.warn('the system browser could not be opened');
+  }
+  deps.onStep('waiting-for-user', { authorizationUrl, browserOpenFailed });
+}
+
+/** Why the code exchange failed: the provider's refusal, when the callback carried one, or the token request. */
+function codeExchangeFailure(callback: CallbackResult, error: unknown): AuthError {
+  if (callback.kind === 'denied' && error instanceof client.AuthorizationResponseError) {
+    return providerDenied(callback.error, callback.description);
+  }
+  return mapProviderError(error, 'token');
 }
 
 async function fetchProfile(
