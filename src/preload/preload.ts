@@ -1,25 +1,33 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { AuthState } from '../shared/auth-state.js';
-import { AUTH_CHANNELS, type AuthBridge } from '../shared/ipc-contract.js';
+import { contextBridge } from 'electron';
+import {
+  BRIDGE_LISTENERS,
+  BRIDGE_REQUESTS,
+  type AuthBridge,
+  type BridgeListener,
+  type BridgeRequest,
+  type ListenerMethod,
+  type RequestMethod,
+} from '../shared/ipc-contract.js';
+import { invoke, subscribe } from './ipc-renderer.js';
 
-// Exactly the contract's methods: no ipcRenderer, no channel names, no Node APIs reach the page.
-const bridge: AuthBridge = {
-  getState: () => ipcRenderer.invoke(AUTH_CHANNELS.getState),
-  getAppInfo: () => ipcRenderer.invoke(AUTH_CHANNELS.getAppInfo),
-  login: () => ipcRenderer.invoke(AUTH_CHANNELS.login),
-  cancelLogin: () => ipcRenderer.invoke(AUTH_CHANNELS.cancelLogin),
-  reopenBrowser: () => ipcRenderer.invoke(AUTH_CHANNELS.reopenBrowser),
-  copySignInLink: () => ipcRenderer.invoke(AUTH_CHANNELS.copySignInLink),
-  logout: () => ipcRenderer.invoke(AUTH_CHANNELS.logout),
-  callApi: () => ipcRenderer.invoke(AUTH_CHANNELS.callApi),
-  checkSetup: () => ipcRenderer.invoke(AUTH_CHANNELS.checkSetup),
-  onStateChange(listener) {
-    const wrapped = (_event: IpcRendererEvent, state: AuthState): void => listener(state);
-    ipcRenderer.on(AUTH_CHANNELS.stateChanged, wrapped);
-    return () => {
-      ipcRenderer.off(AUTH_CHANNELS.stateChanged, wrapped);
-    };
-  },
-};
+function requestMethod<M extends RequestMethod>(method: M): BridgeRequest<M> {
+  const channel = BRIDGE_REQUESTS[method];
+  // Whatever the page passes stays here: requests take no arguments.
+  return () => invoke(channel);
+}
+
+function listenerMethod<L extends ListenerMethod>(method: L): BridgeListener<L> {
+  const channel = BRIDGE_LISTENERS[method];
+  return (listener) => subscribe(channel, listener);
+}
+
+// Exactly the contract's methods, each made from its own entry of the contract's tables: no
+// ipcRenderer, no channel names, no Node APIs reach the page, and no method is bound by hand.
+// Object.keys and Object.fromEntries forget which key holds which type; the casts are sound
+// because the keys are the tables' own and each value was made for its key above.
+const bridge = Object.fromEntries([
+  ...(Object.keys(BRIDGE_REQUESTS) as RequestMethod[]).map((method) => [method, requestMethod(method)]),
+  ...(Object.keys(BRIDGE_LISTENERS) as ListenerMethod[]).map((method) => [method, listenerMethod(method)]),
+]) as AuthBridge;
 
 contextBridge.exposeInMainWorld('auth', bridge);
