@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { PROJECT_DIR } from '../../scripts/electron-binary.js';
@@ -71,4 +71,36 @@ test("the README's Playwright Electron example is a test the suite runs, word fo
   const body = block.slice(block.indexOf('test('));
   const spec = readFileSync(join(PROJECT_DIR, 'test', 'e2e', 'electron.spec.ts'), 'utf8');
   assert.ok(spec.includes(body), 'test/e2e/electron.spec.ts holds the README example');
+});
+
+/** Every folder under `root`, relative to the project, e.g. `src/main/auth/flows`. */
+function foldersUnder(root: string): string[] {
+  return readdirSync(join(PROJECT_DIR, root), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => relative(PROJECT_DIR, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .concat(root)
+    .sort();
+}
+
+/** The folders the README's architecture tree names under `src/`, from their indentation. */
+function foldersInReadmeTree(): string[] {
+  const section = readme.slice(readme.indexOf('## How it is built'));
+  const tree = /```\n(src\/\n[\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(tree, 'the architecture section opens with a tree of src/');
+  const path: string[] = [];
+  const folders: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^( *)([\w.-]+)\/(?:\s|$)/.exec(line);
+    if (!match) continue;
+    const depth = (match[1] ?? '').length / 2;
+    if (depth === 0 && match[2] !== 'src') break;
+    path.length = depth;
+    path.push(match[2] ?? '');
+    folders.push(path.join('/'));
+  }
+  return folders.sort();
+}
+
+test("the README's architecture tree names exactly the folders under src/", () => {
+  assert.deepEqual(foldersInReadmeTree(), foldersUnder('src'));
 });
