@@ -110,3 +110,12 @@ export function waitForState(service: AuthService, predicate: (state: AuthState)
     });
   });
 }
+
+/**
+ * What reached the provider since `mark` (an index into its request log), leaving out the public
+ * discovery document and keys that start-up loads in the background: restore itself never waits
+ * on the network, and must send nothing else.
+ */
+export function requestsBeyondDiscovery(idp: RunningIdp, mark: number): Array<{ method: string; path: string }> {
+  return idp.requestLog.slice(mark).filter((entry) => !entry.path.startsWith('/.well-known/'));
+}

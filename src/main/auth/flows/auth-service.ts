@@ -1,4 +1,3 @@
-import * as client from 'openid-client';
 import type { AuthState } from '../../../shared/auth-state.js';
 import type { ApiCallResult } from '../../../shared/ipc-contract.js';
 import { callApi } from './api-client.js';
@@ -98,10 +97,12 @@ interface ServiceParts {
   readonly port: CallbackPortHolder;
   readonly logins: LoginRunner;
   readonly logouts: LogoutRunner;
+  readonly discovery: DiscoveryCache;
 }
 
 /**
- * Creates the auth service; nothing touches the network until a login, refresh or logout.
+ * Creates the auth service; nothing touches the network until restore (which loads the
+ * provider's public discovery document and keys in the background), a login, refresh or logout.
  *
  * Concurrency, in one place: the session and the keychain change only through the session
  * keeper's operation queue (restore, a login's commit, a refresh's commit, logout's end), with
@@ -144,7 +145,10 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
   const pending = deps.pendingRevocations ?? createMemoryPendingRevocations();
   // Every provider request goes through this fetch, so logout and quit can stop them all.
   const requests = createProviderRequests(deps.network?.fetch ?? fetch);
-  const discovery = rediscoverWhileKeysAreNew(createDiscoveryCache(config, { ...deps.network, fetch: requests.fetch }));
+  // Loaded off the visible paths (restore, a renewed session) and used as cached: a login
+  // opens the browser without a provider request. Keys rotated since are handled where an ID
+  // token is verified (token-response-replay.ts).
+  const discovery = createDiscoveryCache(config, { ...deps.network, fetch: requests.fetch });
   const revocations = createRevocationRetrier({
     pending,
     discovery,
@@ -161,7 +165,7 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
     refreshSkewMs: config.refreshSkewMs,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     abortProviderRequests: () => requests.abortAll(),
-    onEvent: (event) => reportSessionEvent(event, state, revocations),
+    onEvent: (event) => reportSessionEvent(event, state, revocations, discovery),
   });
   const port = createCallbackPortHolder();
   const appName = deps.appName ?? 'Desktop Login';
@@ -173,17 +177,24 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
     logins,
     ...(deps.signedOutPageTimeoutMs !== undefined ? { signedOutPageTimeoutMs: deps.signedOutPageTimeoutMs } : {}),
   });
-  return { logger, state, requests, revocations, keeper, port, logins, logouts };
+  return { logger, state, requests, revocations, keeper, port, logins, logouts, discovery };
 }
 
 /** The keeper renewed or ended the session; a renewal means the provider answers again. */
-function reportSessionEvent(event: SessionEvent, state: AuthStatePublisher, revocations: RevocationRetrier): void {
+function reportSessionEvent(
+  event: SessionEvent,
+  state: AuthStatePublisher,
+  revocations: RevocationRetrier,
+  discovery: DiscoveryCache,
+): void {
   if (event.kind === 'ended') {
     state.dispatch({ type: 'session-ended', notice: event.reason.toInfo() });
     return;
   }
   state.dispatch({ type: 'session-renewed', profile: event.session.profile, persistence: event.persistence });
   void revocations.retry();
+  // A background moment that already talked to the provider: keep discovery fresh.
+  void discovery.prefetch();
 }
 
 /** Cancels a login, lets running work settle until the deadline, then cuts the network and frees the port. */
@@ -196,27 +207,4 @@ async function quit(parts: ServiceParts, options: { deadlineMs?: number }): Prom
   if (!(await settlesWithin(running, deadlineMs))) parts.requests.abortAll();
   await parts.keeper.dispose(Math.max(0, deadlineMs - (Date.now() - startedAt)));
   await parts.port.close();
-}
-
-/** How long oauth4webapi keeps trusting its JWKS copy before it refetches on an unknown `kid`. */
-const JWKS_REFETCH_GUARD_SECONDS = 60;
-
-/**
- * oauth4webapi refetches the JWKS for an unknown `kid` only once its copy is a minute old (a
- * guard against kid probing). A key rotated within that minute would make the next ID token
- * unverifiable, and a refresh lost that way takes the rotated refresh token with it, ending the
- * session. So during that minute callers get a freshly discovered configuration, which fetches
- * the JWKS when it first verifies a token; afterwards the cached one, which refetches by itself.
- */
-function rediscoverWhileKeysAreNew(cache: DiscoveryCache): DiscoveryCache {
-  return {
-    async get() {
-      const current = await cache.get();
-      const fetchedAt = client.getJwksCache(current)?.uat;
-      if (fetchedAt === undefined || Date.now() / 1000 - fetchedAt >= JWKS_REFETCH_GUARD_SECONDS) return current;
-      cache.clear();
-      return cache.get();
-    },
-    clear: () => cache.clear(),
-  };
 }

@@ -6,6 +6,7 @@ import { isAllowedExternalUrl } from '../oidc/external-url.js';
 import type { Logger } from '../logger.js';
 import { startCallbackServer, type CallbackResult } from '../loopback/loopback-server.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
+import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
 import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
@@ -79,7 +80,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
       // An error answer goes through openid-client too: its RFC 9207 check of `iss` runs before
       // it looks at `error`, so a mixed-up provider cannot pass its refusal off as ours (§2.4).
       // No token request is made for an error answer.
-      response = await client.authorizationCodeGrant(oidc, currentUrl, {
+      response = await exchangeCode(deps.discovery, oidc, currentUrl, {
         pkceCodeVerifier: codeVerifier,
         expectedState: state,
         expectedNonce: nonce,
@@ -109,6 +110,18 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     server.finish({ kind: 'failed', message: authError.message });
     throw authError;
   }
+}
+
+/** The code exchange; a signing key rotated moments ago must not cost the redeemed code (token-response-replay.ts). */
+function exchangeCode(
+  discovery: DiscoveryCache,
+  oidc: client.Configuration,
+  currentUrl: URL,
+  checks: client.AuthorizationCodeGrantChecks,
+): ReturnType<typeof client.authorizationCodeGrant> {
+  return grantSurvivingKeyRotation(discovery, oidc, (configuration) =>
+    client.authorizationCodeGrant(configuration, currentUrl, checks),
+  );
 }
 
 /** What the authorization request carries besides the configuration and the caller's options. */

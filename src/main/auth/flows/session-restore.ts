@@ -1,5 +1,6 @@
 import type { AuthState } from '../../../shared/auth-state.js';
 import type { Logger } from '../logger.js';
+import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type { RestoreResult, SessionKeeper } from '../session/session-keeper.js';
 import type { MachineEvent } from './auth-machine.js';
 import type { AuthStatePublisher } from './auth-state-publisher.js';
@@ -11,6 +12,7 @@ export interface SessionRestoreDeps {
   readonly state: AuthStatePublisher;
   readonly revocations: RevocationRetrier;
   readonly logger: Logger;
+  readonly discovery: DiscoveryCache;
 }
 
 /** Start-up: shows the saved session from the keychain at once, without waiting on the network. */
@@ -18,6 +20,8 @@ export async function restoreSession(deps: SessionRestoreDeps): Promise<AuthStat
   const result = await deps.keeper.restore();
   // Off the start-up path: revocations a previous run could not do.
   void deps.revocations.retry();
+  // Also off it: discovery and the JWKS, so that a login opens the browser without waiting on them.
+  void deps.discovery.prefetch();
   if (!result.applied) return deps.state.current();
   deps.state.dispatch(restoredEvent(result, deps.logger));
   return deps.state.current();

@@ -4,6 +4,7 @@ import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { profileFromClaims } from '../oidc/profile.js';
+import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { describeProviderFailure, mapProviderError } from '../oidc/provider-errors.js';
 import { changedIdentityClaims, IDENTITY_CHANGED_MESSAGE } from '../oidc/refresh-identity.js';
 import { tokenSetFromResponse } from './token-set.js';
@@ -55,7 +56,11 @@ export async function refreshOnce(
   let response: RefreshResponse;
   try {
     const oidc = await run.discovery.get();
-    response = await client.refreshTokenGrant(oidc, refreshToken);
+    // The refresh token is spent once the provider answers: an ID token signed by a key
+    // published moments ago must not lose that answer (token-response-replay.ts).
+    response = await grantSurvivingKeyRotation(run.discovery, oidc, (configuration) =>
+      client.refreshTokenGrant(configuration, refreshToken),
+    );
   } catch (error) {
     return refused(run, error, startedAt);
   }
