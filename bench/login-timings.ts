@@ -3,8 +3,20 @@ import type { AuthService } from '../src/main/auth/flows/auth-service.js';
 import type { RunningIdp } from '../tools/idp/start-idp.js';
 import { acceptConsent, signIn } from '../test/support/sign-in.js';
 import type { SystemBrowser } from '../test/support/system-browser.js';
-import { loadPeerConfiguration, runPeerLogin } from './peer-appauth.js';
+import { type loadPeerConfiguration, runPeerLogin } from './peer-appauth.js';
 import type { createXdgOpen } from './xdg-open.js';
+
+/** Requests the provider saw and connections the proxy accepted, so far. */
+export interface NetworkCount {
+  readonly requests: number;
+  readonly connections: number;
+}
+
+/** Round trips on one critical path: requests, and of those the ones that opened a new connection. */
+export interface RoundTrips {
+  readonly urlOpened: NetworkCount;
+  readonly callbackToSignedIn: NetworkCount;
+}
 
 /** One login's figures in milliseconds, counted from the click. */
 export interface LoginSample {
@@ -14,6 +26,7 @@ export interface LoginSample {
   readonly urlOpenedMs: number;
   readonly redirectToSignedInMs: number;
   readonly roundTripMs: number;
+  readonly roundTrips: RoundTrips;
 }
 
 /** What both logins share: the browser the person uses and the `xdg-open` they are handed to. */
@@ -21,84 +34,85 @@ export interface LoginStage {
   readonly browser: SystemBrowser;
   readonly opener: Awaited<ReturnType<typeof createXdgOpen>>;
   readonly email: string;
+  /** What the provider and the proxy have seen so far. */
+  readonly count: () => NetworkCount;
 }
 
 /** Plays the person in a fresh browser profile; returns when the callback request left the browser. */
-async function personSignsInAt(
-  browser: SystemBrowser,
+export async function personSignsInAt(
+  stage: LoginStage,
   url: string,
-  email: string,
-): Promise<{ callbackAt: Promise<number> }> {
-  const context = await browser.newProfile();
+): Promise<{ callbackAt: Promise<{ at: number; count: NetworkCount }> }> {
+  const context = await stage.browser.newProfile();
   const page = await context.newPage();
-  const callbackAt = new Promise<number>((resolve) => {
+  const callbackAt = new Promise<{ at: number; count: NetworkCount }>((resolve) => {
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/callback') resolve(performance.now());
+      if (new URL(request.url()).pathname === '/callback') resolve({ at: performance.now(), count: stage.count() });
     });
   });
   await page.goto(url);
-  await signIn(page, email, 'demo');
+  await signIn(page, stage.email, 'demo');
   await acceptConsent(page);
   void callbackAt.finally(() => setTimeout(() => void context.close(), 200));
   return { callbackAt };
 }
 
-/** Ours: the real auth core, xdg-open as the system browser hand-off, the real keychain. */
-export async function measureOurLogins(
-  service: AuthService,
-  stage: LoginStage,
-  logins: number,
-): Promise<LoginSample[]> {
-  const samples: LoginSample[] = [];
-  for (let index = 0; index < logins; index += 1) samples.push(await ourLogin(service, stage));
-  return samples;
-}
+const between = (from: NetworkCount, to: NetworkCount): NetworkCount => ({
+  requests: to.requests - from.requests,
+  connections: to.connections - from.connections,
+});
 
-async function ourLogin(service: AuthService, { browser, opener, email }: LoginStage): Promise<LoginSample> {
+/** Ours: the real auth core, xdg-open as the system browser hand-off, the real keychain. */
+export async function ourLogin(service: AuthService, stage: LoginStage): Promise<LoginSample> {
   const started = performance.now();
-  let signedInAt = 0;
+  const atClick = stage.count();
+  let signedIn = { at: 0, count: atClick };
   let exchangingAt = 0;
   let savingAt = 0;
   const unsubscribe = service.subscribe((state) => {
-    if (state.status === 'signed-in') signedInAt = performance.now();
+    if (state.status === 'signed-in') signedIn = { at: performance.now(), count: stage.count() };
     if (state.status === 'signing-in' && state.step === 'exchanging-code') exchangingAt = performance.now();
     if (state.status === 'signing-in' && state.step === 'saving-session') savingAt = performance.now();
   });
   const done = service.login();
-  const { url, at: openedAt } = await opener.next();
-  const { callbackAt } = await personSignsInAt(browser, url, email);
+  const { url, at: openedAt } = await stage.opener.next();
+  const atOpened = stage.count();
+  const { callbackAt } = await personSignsInAt(stage, url);
   const final = await done;
   unsubscribe();
   if (final.status !== 'signed-in') throw new Error(`login failed: ${JSON.stringify(final)}`);
+  const callback = await callbackAt;
   return {
     exchangeMs: savingAt - exchangingAt,
-    saveMs: signedInAt - savingAt,
+    saveMs: signedIn.at - savingAt,
     urlOpenedMs: openedAt - started,
-    redirectToSignedInMs: signedInAt - (await callbackAt),
-    roundTripMs: signedInAt - started,
+    redirectToSignedInMs: signedIn.at - callback.at,
+    roundTripMs: signedIn.at - started,
+    roundTrips: { urlOpened: between(atClick, atOpened), callbackToSignedIn: between(callback.count, signedIn.count) },
   };
 }
 
 /** The peer: AppAuth-JS with its Node loopback handler, same provider, browser and hand-off. */
-export async function measurePeerLogins(idp: RunningIdp, stage: LoginStage, logins: number): Promise<LoginSample[]> {
-  const { browser, opener, email } = stage;
-  const peerConfig = await loadPeerConfiguration(idp.origin);
-  const samples: LoginSample[] = [];
-  for (let index = 0; index < logins; index += 1) {
-    const started = performance.now();
-    const peer = quietly(() =>
-      runPeerLogin(peerConfig, { clientId: idp.clientId, audience: idp.audience, port: 53790 }),
-    );
-    const { url, at: openedAt } = await opener.next();
-    const { callbackAt } = await personSignsInAt(browser, url, email);
-    const doneAt = await peer;
-    samples.push({
-      urlOpenedMs: openedAt - started,
-      redirectToSignedInMs: doneAt - (await callbackAt),
-      roundTripMs: doneAt - started,
-    });
-  }
-  return samples;
+export async function peerLogin(
+  peerConfig: Awaited<ReturnType<typeof loadPeerConfiguration>>,
+  app: { clientId: string; audience: string },
+  stage: LoginStage,
+): Promise<LoginSample> {
+  const started = performance.now();
+  const atClick = stage.count();
+  const peer = quietly(() => runPeerLogin(peerConfig, { ...app, port: 53790 }));
+  const { url, at: openedAt } = await stage.opener.next();
+  const atOpened = stage.count();
+  const { callbackAt } = await personSignsInAt(stage, url);
+  const doneAt = await peer;
+  const atDone = stage.count();
+  const callback = await callbackAt;
+  return {
+    urlOpenedMs: openedAt - started,
+    redirectToSignedInMs: doneAt - callback.at,
+    roundTripMs: doneAt - started,
+    roundTrips: { urlOpened: between(atClick, atOpened), callbackToSignedIn: between(callback.count, atDone) },
+  };
 }
 
 /** The floor: the provider's own time for an authorize request made directly. */

@@ -1,4 +1,5 @@
-// Run in a new process by the bench: how long from process start until the saved session shows.
+// Bundled with the auth core and run in a new plain Node process by the bench: how long from
+// process start until the saved session shows, and the process's memory once it does.
 import { createAuthService } from '../src/main/auth/flows/auth-service.js';
 import { DEMO_ISSUER_VARIABLE, loadConfig } from '../src/main/auth/config/config.js';
 import { loadKeytar } from '../src/main/auth/session/secret-store.js';
@@ -21,6 +22,11 @@ const restoredAt = performance.now();
 await service.dispose();
 // performance.now() counts from the start of this process.
 process.stdout.write(
-  JSON.stringify({ status: state.status, sinceProcessStartMs: restoredAt, restoreMs: restoredAt - started }),
+  JSON.stringify({
+    status: state.status,
+    sinceProcessStartMs: restoredAt,
+    restoreMs: restoredAt - started,
+    rss: process.memoryUsage().rss,
+  }),
 );
 process.exit(0);

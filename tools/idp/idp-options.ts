@@ -59,6 +59,16 @@ export interface IdpOptions {
    */
   tls?: { key: string; cert: string };
   /**
+   * True keeps client connections open between requests, as a real tenant does (the bench measures
+   * with it). Default false: every response says `Connection: close`, see provider-server.ts.
+   */
+  keepAlive?: boolean;
+  /**
+   * The port clients reach the provider on when something (the bench's delaying proxy) forwards
+   * 127.0.0.1:<issuerPort> to it; the issuer names this port. Default: the bound port.
+   */
+  issuerPort?: number;
+  /**
    * Where grants, tokens and sessions live. Pass the same store to a restarted provider (same
    * port) to model an outage or a key rotation: its refresh tokens stay valid. Default: a new one.
    */
@@ -83,6 +93,8 @@ export interface IdpSettings {
   /** Values of the groups claim, when idTokenExtraClaimBytes asks for one. */
   readonly groups: readonly string[] | undefined;
   readonly tls: { key: string; cert: string } | undefined;
+  readonly keepAlive: boolean;
+  readonly issuerPort: number | undefined;
   readonly store: MemoryStore;
 }
 
@@ -99,9 +111,8 @@ export function resolveIdpSettings(options: IdpOptions): IdpSettings {
   const grantTypes = options.grantTypes ?? ['authorization_code', 'refresh_token'];
   if (!grantTypes.includes('authorization_code'))
     throw new TypeError('grantTypes must include authorization_code (the only response type is code)');
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new TypeError('port must be an integer from 0 to 65535');
+  const port = checkPort('port', options.port ?? 0);
+  const issuerPort = options.issuerPort === undefined ? undefined : checkPort('issuerPort', options.issuerPort);
   if (!URL.canParse(audience))
     throw new TypeError('audience must be an absolute URI (resource indicators require one)');
   return {
@@ -120,6 +131,8 @@ export function resolveIdpSettings(options: IdpOptions): IdpSettings {
     refreshTokenRotation: options.refreshTokenRotation !== false,
     groups,
     tls: options.tls,
+    keepAlive: options.keepAlive === true,
+    issuerPort,
     store: options.store ?? new MemoryStore(),
   };
 }
@@ -130,6 +143,12 @@ function checkPaths(name: string, paths: readonly string[]): string[] {
     if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path)) throw new TypeError(`${name}: "${path}" is not a URL path`);
   }
   return [...paths];
+}
+
+function checkPort(name: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`${name} must be an integer from 0 to 65535`);
+  return port;
 }
 
 function checkSeconds(name: string, value: number): number {

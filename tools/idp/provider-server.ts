@@ -9,7 +9,7 @@ type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /** A socket bound on 127.0.0.1 that answers 503 until the provider's request handler is attached. */
 export interface ProviderServer {
   readonly port: number;
-  /** http(s)://127.0.0.1:<port>, without a trailing slash. */
+  /** http(s)://127.0.0.1:<port>, without a trailing slash; the issuer port when one was given. */
   readonly origin: string;
   /** Hands every request from now on to the provider. */
   attach(handle: RequestHandler): void;
@@ -25,12 +25,13 @@ export interface ProviderServer {
 export async function bindProviderServer(
   tls: { key: string; cert: string } | undefined,
   port: number,
+  connections: { keepAlive: boolean; issuerPort: number | undefined } = { keepAlive: false, issuerPort: undefined },
 ): Promise<ProviderServer> {
   let handle: RequestHandler | undefined = undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // No keep-alive: tests open and close providers all the time, and a client reusing a
-    // socket the provider is about to drop turns into a hung request. Loopback connects are cheap.
-    res.setHeader('Connection', 'close');
+    // No keep-alive by default: tests open and close providers all the time, and a client reusing
+    // a socket the provider is about to drop turns into a hung request. Loopback connects are cheap.
+    if (!connections.keepAlive) res.setHeader('Connection', 'close');
     if (handle) {
       handle(req, res);
       return;
@@ -44,7 +45,7 @@ export async function bindProviderServer(
   const boundPort = await listen(server, port);
   return {
     port: boundPort,
-    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${boundPort}`,
+    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${connections.issuerPort ?? boundPort}`,
     attach: (provider) => {
       handle = provider;
     },

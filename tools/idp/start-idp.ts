@@ -57,7 +57,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const idTokenSecret = idTokenAlg === 'HS256' ? randomBytes(32).toString('base64url') : undefined;
 
   const { Provider, errors } = await loadOidcProvider();
-  const server = await bindProviderServer(settings.tls, settings.port);
+  const server = await bindProviderServer(settings.tls, settings.port, settings);
   const issuer = `${server.origin}/`;
   const closing = new AbortController();
   const sessionCookie: CookieOptions = { httpOnly: true, sameSite: 'lax' };
