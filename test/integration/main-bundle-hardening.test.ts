@@ -29,7 +29,11 @@ if (skip) process.stdout.write(`# skipping main bundle hardening tests: ${skip}\
 /** Settings of the developer's shell that would point the app elsewhere; the app gets only the test's. */
 const APP_SETTING =
   /^(AUTH0_|DESKTOP_LOGIN_|ELECTRON_STAND_IN_|NODE_OPTIONS$|NODE_TEST_CONTEXT$|KEYCHAIN_SERVICE$|API_BASE_URL$)/;
-const DISCOVERY_PATH = '/.well-known/openid-configuration';
+/**
+ * The doctor requests the sign-in page (without a browser) on every run; the app itself never
+ * does without a login, while it loads discovery in the background at start-up too.
+ */
+const AUTHORIZE_PATH = '/authorize';
 
 let work: string;
 let idp: RunningIdp;
@@ -168,16 +172,16 @@ describe('the built main process hardens the shell (stand-in Electron)', { skip 
       assert.ok(answer.ok && (answer.value as { ok: boolean }).ok, JSON.stringify(answer));
     };
 
-    // The doctor loads discovery on every run: its requests count the runs.
-    let before = idp.countRequests(DISCOVERY_PATH);
+    // The doctor's sign-in request check counts the runs.
+    let before = idp.countRequests(AUTHORIZE_PATH);
     await Promise.all([checkSetup(), checkSetup(), checkSetup()]);
-    const threeAtOnce = idp.countRequests(DISCOVERY_PATH) - before;
+    const threeAtOnce = idp.countRequests(AUTHORIZE_PATH) - before;
     const finished = Date.now();
 
-    before = idp.countRequests(DISCOVERY_PATH);
+    before = idp.countRequests(AUTHORIZE_PATH);
     await checkSetup();
-    const oneMore = idp.countRequests(DISCOVERY_PATH) - before;
-    assert.ok(oneMore > 0, 'a run loads discovery');
+    const oneMore = idp.countRequests(AUTHORIZE_PATH) - before;
+    assert.ok(oneMore > 0, 'a run requests the sign-in page');
     assert.equal(threeAtOnce, oneMore, 'three calls at once made one run');
     assert.ok(Date.now() - finished >= 2_500, 'the next run waited for the gap');
     await quitAndWait(app);
