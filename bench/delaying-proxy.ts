@@ -7,6 +7,8 @@ export interface DelayingProxy {
   connections(): number;
   /** Points the proxy at the provider's bound port; connections made before this wait for it. */
   forwardTo(port: number): void;
+  /** Cuts every open connection, as a server does with connections idle past its timeout. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,9 @@ export async function startDelayingProxy(oneWayMs: number): Promise<DelayingProx
     forwardTo: (upstreamPort) => {
       target = upstreamPort;
       for (const connect of waiting.splice(0)) connect();
+    },
+    dropConnections: () => {
+      for (const socket of open) socket.destroy();
     },
     close: () =>
       new Promise((resolve) => {

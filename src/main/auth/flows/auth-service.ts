@@ -10,6 +10,7 @@ import { createLoginRunner, type LoginRunner } from './login-runner.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createLogoutRunner, type LogoutRunner } from './logout-runner.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from '../oidc/oidc-discovery.js';
+import { createKeepAliveFetch } from '../oidc/keep-alive-fetch.js';
 import { createProviderRequests, type ProviderRequests } from './provider-requests.js';
 import { createMemoryPendingRevocations, type PendingRevocations } from '../session/pending-revocations.js';
 import { createRevocationRetrier, type RevocationRetrier } from './revocation-retrier.js';
@@ -98,6 +99,8 @@ interface ServiceParts {
   readonly logins: LoginRunner;
   readonly logouts: LogoutRunner;
   readonly discovery: DiscoveryCache;
+  /** Closes the idle provider connections kept for reuse. */
+  readonly closeConnections: () => void;
 }
 
 /**
@@ -144,7 +147,8 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
   const state = createAuthStatePublisher(logger);
   const pending = deps.pendingRevocations ?? createMemoryPendingRevocations();
   // Every provider request goes through this fetch, so logout and quit can stop them all.
-  const requests = createProviderRequests(deps.network?.fetch ?? fetch);
+  const keepAlive = createKeepAliveFetch();
+  const requests = createProviderRequests(deps.network?.fetch ?? keepAlive.fetch);
   // Loaded off the visible paths (restore, a renewed session) and used as cached: a login
   // opens the browser without a provider request. Keys rotated since are handled where an ID
   // token is verified (token-response-replay.ts).
@@ -170,14 +174,30 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
   const port = createCallbackPortHolder();
   const appName = deps.appName ?? 'Desktop Login';
   const flows = { config, discovery, openBrowser: deps.openBrowser, logger, appName, keeper, state, port, revocations };
-  const logins = createLoginRunner({ ...flows, now, runningLogout: () => logouts.running() });
+  const logins = createLoginRunner({
+    ...flows,
+    now,
+    runningLogout: () => logouts.running(),
+    preconnect: (url) => requests.preconnect(url),
+  });
   const logouts = createLogoutRunner({
     ...flows,
     pending,
     logins,
     ...(deps.signedOutPageTimeoutMs !== undefined ? { signedOutPageTimeoutMs: deps.signedOutPageTimeoutMs } : {}),
   });
-  return { logger, state, requests, revocations, keeper, port, logins, logouts, discovery };
+  return {
+    logger,
+    state,
+    requests,
+    revocations,
+    keeper,
+    port,
+    logins,
+    logouts,
+    discovery,
+    closeConnections: () => keepAlive.close(),
+  };
 }
 
 /** The keeper renewed or ended the session; a renewal means the provider answers again. */
@@ -207,4 +227,5 @@ async function quit(parts: ServiceParts, options: { deadlineMs?: number }): Prom
   if (!(await settlesWithin(running, deadlineMs))) parts.requests.abortAll();
   await parts.keeper.dispose(Math.max(0, deadlineMs - (Date.now() - startedAt)));
   await parts.port.close();
+  parts.closeConnections();
 }

@@ -10,6 +10,7 @@ import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
 import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
+import { preconnectUrl } from '../oidc/token-endpoint-preconnect.js';
 import { tokenSetFromResponse, type TokenSet } from '../session/token-set.js';
 
 /** Extra authorization parameters a caller may pass through (Auth0 understands both). */
@@ -36,6 +37,8 @@ export interface LoginFlowDeps {
    * last page; whoever needs the port next (another login, a logout's page) closes it first.
    */
   readonly onCallbackServer?: (server: { close(): Promise<void> }) => void;
+  /** Opens a connection to the server at `url` for a request soon to follow (provider-requests.ts). */
+  readonly preconnect?: (url: string) => void;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
       nonce,
       codeChallenge,
     });
-    await openSignInPage(deps, authorizationUrl.href);
+    await openSignInPage(deps, authorizationUrl.href, preconnectUrl(oidc));
 
     const callback = await server.callback;
     if (callback.kind === 'authorized') deps.onStep('exchanging-code');
@@ -160,8 +163,15 @@ function authorizationUrlFor(
   return authorizationUrl;
 }
 
-/** Opens the sign-in page in the system browser; a browser that will not open still leaves the link. */
-async function openSignInPage(deps: LoginFlowDeps, authorizationUrl: string): Promise<void> {
+/**
+ * Opens the sign-in page in the system browser; a browser that will not open still leaves the
+ * link. While the person signs in, a connection for the code exchange is opened (`warmUp`).
+ */
+async function openSignInPage(
+  deps: LoginFlowDeps,
+  authorizationUrl: string,
+  warmUp: string | undefined,
+): Promise<void> {
   deps.onStep('opening-browser', { authorizationUrl });
   let browserOpenFailed = false;
   try {
@@ -172,6 +182,7 @@ async function openSignInPage(deps: LoginFlowDeps, authorizationUrl: string): Pr
     deps.logger.warn('the system browser could not be opened');
   }
   deps.onStep('waiting-for-user', { authorizationUrl, browserOpenFailed });
+  if (warmUp !== undefined) deps.preconnect?.(warmUp);
 }
 
 /** Why the code exchange failed: the provider's refusal, when the callback carried one, or the token request. */

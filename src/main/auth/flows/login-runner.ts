@@ -23,6 +23,8 @@ export interface LoginRunnerDeps {
   readonly revocations: RevocationRetrier;
   /** The logout running now, if any (the logout runner's). */
   readonly runningLogout: () => Promise<AuthState> | undefined;
+  /** Opens a connection for the code exchange while the person signs in. */
+  readonly preconnect?: (url: string) => void;
 }
 
 /** Single-flight login: what joins, cancels and reopens the login in progress. */
@@ -135,6 +137,7 @@ function loginFlowDeps(
       onSaved(await deps.keeper.adopt({ tokens, profile }));
     },
     onCallbackServer: (server) => deps.port.holdCallbackServer(server),
+    ...(deps.preconnect ? { preconnect: deps.preconnect } : {}),
   };
 }
 
