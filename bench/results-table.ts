@@ -81,7 +81,7 @@ export function printTable(results: BenchResults): void {
     ...results.goals.map((g) => [g.goal, g.measured, g.pass ? 'pass' : 'FAIL']),
   ]);
   process.stdout.write(
-    `\n${results.pairs} pairs per setting (order seed ${results.seed}). The peer does no ID token validation and no keychain write; ours does both inside "callback -> signed in".\n`,
+    `\n${results.pairs} pair${results.pairs === 1 ? '' : 's'} per setting (order seed ${results.seed}). The peer does no ID token validation and no keychain write; ours does both inside "callback -> signed in".\n`,
   );
 }
 

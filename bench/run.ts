@@ -1,14 +1,15 @@
 // Measures what the person waits for, next to AppAuth-JS doing the same login in the same run, over
 // a loopback network with a realistic latency. Figures and goal verdicts only: nothing here fails
 // the process for speed.
-import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createKeepAliveFetch } from '../src/main/auth/oidc/keep-alive-fetch.js';
 import { startKeychain } from '../test/support/keychain.js';
 import { launchSystemBrowser } from '../test/support/system-browser.js';
 import { createTestCa, testCaUnavailableReason, trustInThisProcess, type TestCa } from '../test/support/test-ca.js';
+import { BenchSettingError, readBenchSettings, type BenchSettings } from './bench-settings.js';
 import { measureBundles } from './bundle-sizes.js';
 import { judgeGoals } from './goals.js';
 import { measureAuthorizeRequests, type LoginSample } from './login-timings.js';
@@ -28,8 +29,8 @@ import { stats } from './stats.js';
 import { createXdgOpen } from './xdg-open.js';
 
 const root = join(import.meta.dirname, '..');
-const PAIRS = Number(process.env['BENCH_PAIRS'] ?? 20);
-const SEED = Number(process.env['BENCH_SEED'] ?? randomInt(2 ** 31));
+// BENCH_PAIRS, BENCH_SEED and BENCH_RESULTS: see bench/bench-settings.ts.
+const { pairs: PAIRS, seed: SEED, resultsPath: RESULTS_PATH } = settingsOrExit();
 /** One-way delays: 0 and 25 ms are 0 and 50 ms round trip. */
 const SETTINGS: readonly NetworkSetting[] = [
   { name: 'HTTP, 0 ms round trip', oneWayMs: 0, tls: false },
@@ -38,7 +39,9 @@ const SETTINGS: readonly NetworkSetting[] = [
 ];
 
 async function main(): Promise<void> {
-  process.stdout.write(`order seed ${SEED} (BENCH_SEED=${SEED} repeats it), ${PAIRS} pairs per setting\n`);
+  process.stdout.write(
+    `order seed ${SEED} (BENCH_SEED=${SEED} repeats it), ${PAIRS} pair${PAIRS === 1 ? '' : 's'} per setting\n`,
+  );
   const work = await mkdtemp(join(tmpdir(), 'desktop-login-bench-'));
   const keychain = await startKeychain();
   const keychainService = keychain.serviceName('bench');
@@ -70,12 +73,23 @@ async function main(): Promise<void> {
   // The raw restore samples served the memory figures; results.json keeps the summaries.
   const { restores: _restores, ...figures } = partial;
   const results: BenchResults = { ...figures, goals: judgeGoals(figures) };
-  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
 
   await Promise.all([browser.close(), opener.close()]);
   await keychain.close();
   await rm(work, { recursive: true, force: true });
+}
+
+/** The settings, or exit 2 with one line: a bad value is the person's typo, not a crash to debug. */
+function settingsOrExit(): BenchSettings {
+  try {
+    return readBenchSettings(process.env, root);
+  } catch (error) {
+    if (!(error instanceof BenchSettingError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exit(2);
+  }
 }
 
 /** The test CA, trusted by this process, or undefined (and the HTTPS setting skipped) without openssl. */
@@ -150,9 +164,11 @@ async function measureOnce(
 
 /** fetch that records how long each token endpoint request took. */
 function timedTokenRequests(tokenRequestMs: number[]): typeof fetch {
+  // The app's own HTTP client underneath, so this setting's logins run as the app's do.
+  const base = createKeepAliveFetch().fetch;
   return async (input, init) => {
     const started = performance.now();
-    const response = await fetch(input, init);
+    const response = await base(input, init);
     if (String(input instanceof Request ? input.url : input).endsWith('/oauth/token')) {
       tokenRequestMs.push(performance.now() - started);
     }
