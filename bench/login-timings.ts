@@ -36,6 +36,8 @@ export interface LoginStage {
   readonly email: string;
   /** What the provider and the proxy have seen so far. */
   readonly count: () => NetworkCount;
+  /** How long the person stays on the sign-in page before typing; default none. */
+  readonly thinkMs?: number;
 }
 
 /** Plays the person in a fresh browser profile; returns when the callback request left the browser. */
@@ -51,6 +53,7 @@ export async function personSignsInAt(
     });
   });
   await page.goto(url);
+  if (stage.thinkMs) await page.waitForTimeout(stage.thinkMs);
   await signIn(page, stage.email, 'demo');
   await acceptConsent(page);
   void callbackAt.finally(() => setTimeout(() => void context.close(), 200));

@@ -12,6 +12,11 @@ export interface NetworkSetting {
   readonly name: string;
   readonly oneWayMs: number;
   readonly tls: boolean;
+  /**
+   * How long the person stays on the sign-in page. People take seconds there, longer than the
+   * 4 s an idle connection survives in Node's fetch pool; a scripted person takes about one.
+   */
+  readonly thinkMs?: number;
 }
 
 /** The provider behind its delaying proxy, and our app pointed at it. */
@@ -97,6 +102,7 @@ export async function measurePairs(
   const { idp, proxy, ours: app } = network;
   const counted: LoginStage = {
     ...stage,
+    ...(network.setting.thinkMs ? { thinkMs: network.setting.thinkMs } : {}),
     count: () => ({ requests: idp.requestLog.length, connections: proxy.connections() }),
   };
   const peerConfig = await loadPeerConfiguration(idp.origin);

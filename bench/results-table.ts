@@ -67,7 +67,10 @@ function printRows(rows: string[][]): void {
 /** Prints the figures as aligned tables: each network setting, then start-up and size, then the goals. */
 export function printTable(results: BenchResults): void {
   for (const network of results.networks) {
-    process.stdout.write(`\n${network.setting.name}\n`);
+    const thinking = network.setting.thinkMs
+      ? `, the person spends ${network.setting.thinkMs / 1000} s on the sign-in page`
+      : '';
+    process.stdout.write(`\n${network.setting.name}${thinking}\n`);
     printRows([
       ['figure', 'ours (median / p95)', 'AppAuth-JS (median / p95)', 'ours/peer', 'paired diff (median / p95)'],
       ...loginRows(network),

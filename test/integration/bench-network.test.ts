@@ -5,14 +5,22 @@ import { startDelayingProxy } from '../../bench/delaying-proxy.js';
 import { startIdp } from '../../tools/idp/start-idp.js';
 
 /** GET over `agent`, resolving with the status, the Connection header and the body. */
-function get(agent: Agent, url: string): Promise<{ status: number; connection: string; body: string }> {
+function get(
+  agent: Agent,
+  url: string,
+): Promise<{ status: number; connection: string; keepAliveHint: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, connection: String(res.headers.connection ?? ''), body }),
+        resolve({
+          status: res.statusCode ?? 0,
+          connection: String(res.headers.connection ?? ''),
+          keepAliveHint: res.headers['keep-alive'],
+          body,
+        }),
       );
     });
     req.once('error', reject);
@@ -34,6 +42,8 @@ test('the bench network: the issuer names the proxy, requests pay the round trip
     assert.equal(first.status, 200);
     assert.equal((JSON.parse(first.body) as { issuer: string }).issuer, idp.issuer);
     assert.notEqual(first.connection, 'close');
+    // As a tenant's edge: no Keep-Alive hint, so a client keeps the connection for as long as its pool allows.
+    assert.equal(first.keepAliveHint, undefined);
     // The TCP handshake and the request each cost a round trip: at least 80 ms.
     assert.ok(firstMs >= 79, `the first request took ${firstMs.toFixed(1)} ms`);
     const again = performance.now();

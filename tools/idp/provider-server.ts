@@ -42,6 +42,7 @@ export async function bindProviderServer(
   const server: HttpServer | HttpsServer = tls
     ? createTlsServer({ key: tls.key, cert: tls.cert }, onRequest)
     : createServer(onRequest);
+  if (connections.keepAlive) keepIdleConnectionsLikeATenant(server);
   const boundPort = await listen(server, port);
   return {
     port: boundPort,
@@ -51,6 +52,19 @@ export async function bindProviderServer(
     },
     close: () => closeServer(server),
   };
+}
+
+/** How long a tenant's edge keeps an idle connection: nginx's default; load balancers keep 60 s or more. */
+export const TENANT_IDLE_TIMEOUT_MS = 75_000;
+
+/**
+ * As a tenant's edge server does: an idle connection stays open for TENANT_IDLE_TIMEOUT_MS and
+ * no `Keep-Alive: timeout` hint is sent (Node's default is 5 s, announced in that header). A
+ * client then keeps it for as long as its own pool allows.
+ */
+function keepIdleConnectionsLikeATenant(server: HttpServer | HttpsServer): void {
+  server.keepAliveTimeout = 0;
+  server.timeout = TENANT_IDLE_TIMEOUT_MS;
 }
 
 function listen(server: HttpServer | HttpsServer, port: number): Promise<number> {
