@@ -1,4 +1,4 @@
-import type { AuthState, LoginStep, Profile } from '../shared/auth-state.js';
+import type { AuthState, LoginStep, Persistence, Profile } from '../shared/auth-state.js';
 import type { AuthBridge, IpcResult, SetupReport } from '../shared/ipc-contract.js';
 import { button, el, formatElapsed, initials } from './dom.js';
 
@@ -41,7 +41,7 @@ function render(state: AuthState): void {
       card.append(...signingIn(state));
       break;
     case 'signed-in':
-      card.append(...signedIn(state.profile, state.persistence === 'unavailable'));
+      card.append(...signedIn(state.profile, state.persistence));
       break;
     case 'signing-out':
       card.append(...signingOut());
@@ -50,12 +50,16 @@ function render(state: AuthState): void {
       card.append(...failed(state.error.message));
       break;
   }
+  const focused = root.contains(document.activeElement) ? document.activeElement?.textContent : undefined;
   root.replaceChildren(card);
   root.setAttribute('aria-busy', state.status === 'signing-in' || state.status === 'signing-out' ? 'true' : 'false');
   if (statusChanged) {
     live.textContent = announcement(state);
     // Keyboard users land on the main action of the new state.
     card.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  } else if (focused) {
+    // The same state, updated (a login step, the keychain save settling): focus stays where it was.
+    [...card.querySelectorAll<HTMLElement>('button')].find((button) => button.textContent === focused)?.focus();
   }
 }
 
@@ -135,7 +139,25 @@ function signingIn(state: Extract<AuthState, { status: 'signing-in' }>): Node[] 
   ];
 }
 
-function signedIn(profile: Profile, notRemembered: boolean): Node[] {
+/** The line under the profile while the session is not (yet) in the keychain. */
+function persistenceNote(persistence: Persistence): Node[] {
+  switch (persistence) {
+    case 'keychain':
+      return [];
+    case 'saving':
+      return [el('p', { className: 'note', role: 'status' }, 'Saving to your keychain…')];
+    case 'unavailable':
+      return [
+        el(
+          'p',
+          { className: 'note warn', role: 'status' },
+          'Your keychain is unavailable, so this session will not be remembered after you quit.',
+        ),
+      ];
+  }
+}
+
+function signedIn(profile: Profile, persistence: Persistence): Node[] {
   const name = profile.name ?? profile.nickname ?? profile.email ?? 'Signed in';
   const avatar = el('div', { className: 'avatar', ariaHidden: 'true' }, initials(name));
   if (profile.picture) {
@@ -161,15 +183,7 @@ function signedIn(profile: Profile, notRemembered: boolean): Node[] {
     avatar,
     el('h1', { className: 'name' }, name),
     email,
-    ...(notRemembered
-      ? [
-          el(
-            'p',
-            { className: 'note warn', role: 'status' },
-            'Your keychain is unavailable, so this session will not be remembered after you quit.',
-          ),
-        ]
-      : []),
+    ...persistenceNote(persistence),
     el(
       'div',
       { className: 'actions' },

@@ -49,8 +49,12 @@ export interface AuthErrorInfo {
 /** Where a login in progress has got to, so the UI can show each step. */
 export type LoginStep = 'opening-browser' | 'waiting-for-user' | 'exchanging-code' | 'saving-session';
 
-/** Whether the session survives a restart (the OS keychain worked) or lives for this run only. */
-export type Persistence = 'keychain' | 'unavailable';
+/**
+ * Whether the session survives a restart: `saving` while the OS keychain write is under way
+ * (the person is already signed in), `keychain` once it is there, `unavailable` when the
+ * keychain refused and the session lives for this run only.
+ */
+export type Persistence = 'saving' | 'keychain' | 'unavailable';
 
 /** The one state the app is in at any moment. */
 export type AuthState =

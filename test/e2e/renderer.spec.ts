@@ -4,6 +4,7 @@ import type { Frame, Page } from '@playwright/test';
 import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import { AUTH_CHANNELS, type AuthBridge, type AuthEvents } from '../../src/shared/ipc-contract.js';
 import { expect, test } from '../support/renderer-fixtures.js';
+import { controllableSecretStore } from '../support/controllable-secret-store.js';
 import { acceptConsent, declineConsent, signIn } from '../support/sign-in.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'renderer');
@@ -15,6 +16,10 @@ async function shot(page: Page, name: string, scheme: 'light' | 'dark' = 'light'
 }
 
 const signedOutHeading = (page: Page) => page.getByRole('heading', { name: 'Sign in to Desktop Login' });
+/** The line under the profile while the keychain write is under way. */
+const SAVING = 'Saving to your keychain…';
+/** The line under the profile when the keychain refused the session. */
+const NOT_REMEMBERED = 'Your keychain is unavailable, so this session will not be remembered after you quit.';
 
 /** A transparent 1×1 PNG: what the routed picture hosts answer. */
 const ONE_PIXEL_PNG = Buffer.from(
@@ -143,6 +148,7 @@ test.describe('the app window (built renderer and preload on the real core)', ()
     await expect(page.getByRole('heading', { name: user.name })).toBeVisible();
     await expect(page.getByText(user.email)).toBeVisible();
     await expect(page.getByText('Verified', { exact: true })).toBeVisible();
+    await expect(page.getByText(SAVING)).toBeHidden();
     // No picture host is reachable here, so the initials stand in without a broken image.
     await shot(page, '3-signed-in');
     await shot(page, '3-signed-in', 'dark');
@@ -174,6 +180,45 @@ test.describe('the app window (built renderer and preload on the real core)', ()
     await expect(signedOutHeading(restarted.page)).toBeVisible();
     await shot(restarted.page, '6-signed-out-after-logout');
     expect(await keychain.keytar.findCredentials(restarted.config.keychainService)).toEqual([]);
+  });
+
+  test('signed in shows while the keychain saves, with a line that goes once it is saved', async ({
+    launchApp,
+    idp,
+    keychain,
+  }) => {
+    const user = idp.users[0];
+    const secrets = controllableSecretStore(keychain.keytar);
+    secrets.hold('setPassword');
+    try {
+      const { page } = await launchApp('renderer-saving', { keytar: secrets });
+      await page.getByRole('button', { name: 'Login' }).click();
+      await expect(page.getByRole('heading', { name: user.name })).toBeVisible();
+      await expect(page.getByText(SAVING)).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Call API' })).toBeFocused();
+      await shot(page, '3-signed-in-saving');
+      secrets.release('setPassword');
+      await expect(page.getByText(SAVING)).toBeHidden();
+      await expect(page.getByText(NOT_REMEMBERED)).toBeHidden();
+      // The same state, updated: keyboard focus stays on the main action.
+      await expect(page.getByRole('button', { name: 'Call API' })).toBeFocused();
+    } finally {
+      secrets.release('setPassword');
+    }
+  });
+
+  test('a keychain that refuses the write: signed in for this run, and the window says so', async ({
+    launchApp,
+    idp,
+    keychain,
+  }) => {
+    const secrets = controllableSecretStore(keychain.keytar);
+    secrets.failNext('setPassword', 1);
+    const { page } = await launchApp('renderer-not-saved', { keytar: secrets });
+    await page.getByRole('button', { name: 'Login' }).click();
+    await expect(page.getByRole('heading', { name: idp.users[0].name })).toBeVisible();
+    await expect(page.getByText(NOT_REMEMBERED)).toBeVisible();
+    await expect(page.getByText(SAVING)).toBeHidden();
   });
 });
 

@@ -18,7 +18,7 @@ function get(
         resolve({
           status: res.statusCode ?? 0,
           connection: String(res.headers.connection ?? ''),
-          keepAliveHint: res.headers['keep-alive'],
+          keepAliveHint: [res.headers['keep-alive'] ?? []].flat().join(',') || undefined,
           body,
         }),
       );

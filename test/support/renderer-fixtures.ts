@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
+import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { startApp } from './app-harness.js';
 import { keychainUnavailableReason } from './keychain.js';
 import { test as base } from './provider-fixtures.js';
@@ -28,6 +29,8 @@ export interface LaunchOptions {
   url?: string;
   /** See PreloadBindings.invokeHook. */
   invokeHook?: string;
+  /** The keychain the core uses, e.g. the test keychain behind a hand on its timing; by default the test keychain. */
+  keytar?: SecretStore;
 }
 
 interface RendererWorkerFixtures {
@@ -108,7 +111,7 @@ export const test = base.extend<RendererTestFixtures, RendererWorkerFixtures>({
       const app = startApp({
         idp,
         browser: person,
-        keytar: keychain.keytar,
+        keytar: options.keytar ?? keychain.keytar,
         env: { KEYCHAIN_SERVICE: keychain.serviceName(keychainLabel) },
         ...(options.act ? { act: options.act } : {}),
       });

@@ -27,6 +27,9 @@ const EVENTS: readonly MachineEvent[] = [
   { type: 'login-progressed', step: 'opening-browser', linkAvailable: true, browserOpenFailed: true },
   { type: 'login-succeeded', profile: bob, persistence: 'keychain' },
   { type: 'login-succeeded', profile: alice, persistence: 'unavailable' },
+  { type: 'login-succeeded', profile: alice, persistence: 'saving' },
+  { type: 'session-saved', sub: alice.sub, persistence: 'keychain' },
+  { type: 'session-saved', sub: bob.sub, persistence: 'unavailable' },
   { type: 'login-failed', error: cancelled },
   { type: 'login-failed', error: denied },
   { type: 'session-renewed', profile: { ...alice, name: 'Alice B.' }, persistence: 'keychain' },
@@ -128,6 +131,25 @@ describe('the auth state machine (pure)', () => {
     assert.equal(transition(signedIn, { type: 'session-renewed', profile: alice, persistence: 'keychain' }), signedIn);
     const ended = transition(signedIn, { type: 'session-ended', notice: expired });
     assert.equal(transition(ended, { type: 'session-renewed', profile: bob, persistence: 'keychain' }), ended);
+  });
+
+  test('a keychain write that settles updates the signed-in session it saved, and nothing else', () => {
+    const saving = apply(
+      { type: 'login-started', startedAt: 1 },
+      { type: 'login-succeeded', profile: alice, persistence: 'saving' },
+    );
+    assert.deepEqual(view(saving), { status: 'signed-in', profile: alice, persistence: 'saving' });
+    for (const persistence of ['keychain', 'unavailable'] as const) {
+      assert.deepEqual(view(transition(saving, { type: 'session-saved', sub: alice.sub, persistence })), {
+        status: 'signed-in',
+        profile: alice,
+        persistence,
+      });
+    }
+    // Someone else's save, or a save that settles once signed out, shows nothing.
+    assert.equal(transition(saving, { type: 'session-saved', sub: bob.sub, persistence: 'keychain' }), saving);
+    const signedOut = transition(transition(saving, { type: 'logout-started' }), { type: 'logout-finished' });
+    assert.equal(transition(signedOut, { type: 'session-saved', sub: alice.sub, persistence: 'keychain' }), signedOut);
   });
 
   test('an empty keychain read does not hide a session that is already there', () => {

@@ -40,6 +40,14 @@ describe('renderBrowserPage', () => {
     assert.ok(page.includes(escapeHtml('App <b>"name"</b>')));
   });
 
+  test('a sign-in the keychain could not save says it lasts until the app quits', () => {
+    const saved = renderBrowserPage({ kind: 'signed-in' }, 'Desktop Login');
+    const thisRunOnly = renderBrowserPage({ kind: 'signed-in', thisRunOnly: true }, 'Desktop Login');
+    assert.match(thisRunOnly, /<h1>You are signed in<\/h1>/);
+    assert.match(thisRunOnly, /keychain is unavailable, so Desktop Login will not remember you after you quit/);
+    assert.doesNotMatch(saved, /keychain/);
+  });
+
   test('each outcome has its own title', () => {
     const titles = OUTCOMES.map((outcome) => /<h1>(.*?)<\/h1>/.exec(renderBrowserPage(outcome, 'Desktop Login'))?.[1]);
     assert.deepEqual(titles, ['You are signed in', 'You are signed out', 'Sign-in did not complete', 'Nothing here']);

@@ -7,6 +7,7 @@ import {
   createKeychainTokenStore,
   type LoadResult,
   type StoredSession,
+  type TokenStoreOptions,
 } from '../../src/main/auth/session/token-store.js';
 import { memoryKeychain, type KeychainEntry } from '../support/memory-secret-store.js';
 
@@ -82,48 +83,72 @@ function dyingAfter(inner: SecretStore, writes: number): { store: SecretStore; d
   };
 }
 
-/** The accounts a committed index names (itself and its session's chunks), sorted. */
+/** The accounts a committed index names (itself and its session's chunks, if not inline), sorted. */
 function namedByIndex(entries: readonly KeychainEntry[]): string[] {
   const index = entries.find((entry) => entry.account === INDEX);
   assert.ok(index, 'an index entry');
-  const { gen, chunks } = JSON.parse(index.password) as { gen: string; chunks: number };
-  return [INDEX, ...Array.from({ length: chunks }, (_, chunk) => `${INDEX}.${gen}.${chunk}`)].sort();
+  const { gen, chunks, inline } = JSON.parse(index.password) as { gen?: string; chunks?: number; inline?: string };
+  if (inline !== undefined) return [INDEX];
+  return [INDEX, ...Array.from({ length: chunks ?? 0 }, (_, chunk) => `${INDEX}.${gen}.${chunk}`)].sort();
 }
+
+/** How a store lays its session out: one entry where it fits, or always chunks (as on Windows for a large session). */
+const LAYOUTS = { inline: {}, chunked: { entryLimitBytes: 0 } } as const satisfies Record<string, TokenStoreOptions>;
+type Layout = keyof typeof LAYOUTS;
 
 function accounts(entries: readonly KeychainEntry[]): string[] {
   return entries.map((entry) => entry.account).sort();
 }
 
 describe('the token store finds its entries through its index', () => {
-  test('saves, loads and clears without listing the service; only the named entries stay', async () => {
-    const keychain = memoryKeychain();
-    const secrets = withoutListing(keychain);
-    const store = createKeychainTokenStore(secrets, SERVICE);
-    await store.save(session('first', 3));
-    await store.save(session('second', 1));
-    assert.equal(described(await store.load()), 'found auth0|second');
-    const entries = keychain.snapshot(SERVICE);
-    assert.deepEqual(accounts(entries), namedByIndex(entries), 'the replaced chunks are gone');
-    assert.equal(entries.length, 2, 'the index and one chunk');
+  for (const [layout, entryCount] of [
+    ['inline', 1],
+    ['chunked', 2],
+  ] as const) {
+    test(`${layout}: saves, loads and clears without listing the service; only the named entries stay`, async () => {
+      const keychain = memoryKeychain();
+      const secrets = withoutListing(keychain);
+      const store = createKeychainTokenStore(secrets, SERVICE, LAYOUTS[layout]);
+      await store.save(session('first', 3));
+      await store.save(session('second', 1));
+      assert.equal(described(await store.load()), 'found auth0|second');
+      const entries = keychain.snapshot(SERVICE);
+      assert.deepEqual(accounts(entries), namedByIndex(entries), 'the replaced chunks are gone');
+      assert.equal(entries.length, entryCount);
 
-    await store.save(session('third', 2));
-    await store.clear();
-    assert.deepEqual(keychain.snapshot(SERVICE), []);
-    assert.equal(described(await store.load()), 'empty');
-    assert.equal(secrets.listings, 0);
-  });
+      await store.save(session('third', 2));
+      await store.clear();
+      assert.deepEqual(keychain.snapshot(SERVICE), []);
+      assert.equal(described(await store.load()), 'empty');
+      assert.equal(secrets.listings, 0);
+    });
+  }
 
-  for (const operation of ['save', 'clear'] as const) {
-    test(`a ${operation} cut short at any write: the next start reads a whole session and leaves nothing unnamed`, async () => {
+  // Every write or delete is a cut point. Chunked over chunked: the index, 3 chunks, the commit,
+  // then the 2 old chunks deleted; inline over chunked: the index, then the 2 old chunks; inline
+  // over inline: the index alone; chunked over inline: the index, 3 chunks, the commit. A clear:
+  // the index, 2 chunks, the index deleted; of an inline session, the index deleted.
+  const cases: ReadonlyArray<readonly ['save' | 'clear', Layout, Layout, number]> = [
+    ['save', 'chunked', 'chunked', 7],
+    ['save', 'chunked', 'inline', 3],
+    ['save', 'inline', 'inline', 1],
+    ['save', 'inline', 'chunked', 5],
+    ['clear', 'chunked', 'inline', 4],
+    ['clear', 'inline', 'inline', 1],
+  ];
+  for (const [operation, beforeLayout, layout, expectedCuts] of cases) {
+    const what =
+      operation === 'save' ? `a save (${layout} over ${beforeLayout})` : `a clear of the ${beforeLayout} session`;
+    test(`${what} cut short at any write: the next start reads a whole session and leaves nothing unnamed`, async () => {
       let cuts = 0;
       for (let writes = 0; ; writes += 1) {
         const keychain = memoryKeychain();
-        const before = createKeychainTokenStore(keychain, SERVICE);
+        const before = createKeychainTokenStore(keychain, SERVICE, LAYOUTS[beforeLayout]);
         await before.save(session('before', 2));
         await before.load();
 
         const dying = dyingAfter(keychain, writes);
-        const victim = createKeychainTokenStore(dying.store, SERVICE);
+        const victim = createKeychainTokenStore(dying.store, SERVICE, LAYOUTS[layout]);
         const work = operation === 'save' ? victim.save(session('new', 3)) : victim.clear();
         // The operation and the clean-up it leaves queued; a load waits for both.
         const outcome = await Promise.race([
@@ -133,7 +158,7 @@ describe('the token store finds its entries through its index', () => {
 
         // The next start, over whatever the dead process left.
         const secrets = withoutListing(keychain);
-        const next = createKeychainTokenStore(secrets, SERVICE);
+        const next = createKeychainTokenStore(secrets, SERVICE, LAYOUTS[beforeLayout]);
         const found = described(await next.load());
         const whole =
           operation === 'save' ? ['found auth0|before', 'found auth0|new'] : ['found auth0|before', 'empty'];
@@ -150,35 +175,36 @@ describe('the token store finds its entries through its index', () => {
         if (outcome === 'finished') break;
         cuts += 1;
       }
-      // Every write was a cut point: a save's index, 3 chunks, the commit, then 2 old chunks
-      // deleted; a clear's index, 2 chunks deleted, then the index deleted.
-      assert.equal(cuts, operation === 'save' ? 7 : 4);
+      assert.equal(cuts, expectedCuts);
     });
   }
 
-  test('a second app process saving between the reads: the load reads its session instead of discarding it', async () => {
-    const keychain = memoryKeychain();
-    const other = createKeychainTokenStore(keychain, SERVICE);
-    await other.save(session('old', 2));
-    await other.load();
+  for (const layout of ['chunked', 'inline'] as const) {
+    test(`a second app process saving (${layout}) between the reads: the load reads its session instead of discarding it`, async () => {
+      const keychain = memoryKeychain();
+      const other = createKeychainTokenStore(keychain, SERVICE, LAYOUTS.chunked);
+      await other.save(session('old', 2));
+      await other.load();
+      const otherLater = createKeychainTokenStore(keychain, SERVICE, LAYOUTS[layout]);
 
-    let interposed = false;
-    const reading: SecretStore = {
-      ...keychain,
-      async getPassword(service, account) {
-        if (account !== INDEX && !interposed) {
-          interposed = true;
-          // The other instance commits a refresh and deletes the chunks this load is about to read.
-          await other.save(session('refreshed', 1));
-          await other.load();
-        }
-        return keychain.getPassword(service, account);
-      },
-    };
-    const loaded = await createKeychainTokenStore(reading, SERVICE).load();
-    assert.equal(described(loaded), 'found auth0|refreshed');
-    assert.equal(described(await createKeychainTokenStore(keychain, SERVICE).load()), 'found auth0|refreshed');
-  });
+      let interposed = false;
+      const reading: SecretStore = {
+        ...keychain,
+        async getPassword(service, account) {
+          if (account !== INDEX && !interposed) {
+            interposed = true;
+            // The other instance commits a refresh and deletes the chunks this load is about to read.
+            await otherLater.save(session('refreshed', 1));
+            await otherLater.load();
+          }
+          return keychain.getPassword(service, account);
+        },
+      };
+      const loaded = await createKeychainTokenStore(reading, SERVICE).load();
+      assert.equal(described(loaded), 'found auth0|refreshed');
+      assert.equal(described(await createKeychainTokenStore(keychain, SERVICE).load()), 'found auth0|refreshed');
+    });
+  }
 
   test('an index written by the earlier format loads, and the next save deletes its chunks by name', async () => {
     const saved = session('earlier', 2);
@@ -200,8 +226,7 @@ describe('the token store finds its entries through its index', () => {
     await store.save(session('later', 1));
     await store.load();
     const entries = keychain.snapshot(SERVICE);
-    assert.deepEqual(accounts(entries), namedByIndex(entries));
-    assert.equal(entries.length, 2);
+    assert.deepEqual(accounts(entries), [INDEX], 'the later session is inline and the earlier chunks are gone');
   });
 
   test('an index this app did not write is discarded, and only then is the service listed to clear it', async () => {

@@ -35,6 +35,8 @@ export type MachineEvent =
   | { readonly type: 'login-succeeded'; readonly profile: Profile; readonly persistence: Persistence }
   | { readonly type: 'login-failed'; readonly error: AuthErrorInfo }
   | { readonly type: 'session-renewed'; readonly profile: Profile; readonly persistence: Persistence }
+  /** A signed-in session's keychain write settled (the session showed as `saving` meanwhile). */
+  | { readonly type: 'session-saved'; readonly sub: string; readonly persistence: Persistence }
   | { readonly type: 'session-ended'; readonly notice: AuthErrorInfo }
   | { readonly type: 'logout-started' }
   | { readonly type: 'logout-finished'; readonly notice?: AuthErrorInfo }
@@ -78,6 +80,10 @@ export function transition(state: MachineState, event: MachineEvent): MachineSta
       // A renewal of a session that has since ended or been replaced is not a session.
       if (state.session?.profile.sub !== event.profile.sub) return state;
       return { ...state, session: { profile: event.profile, persistence: event.persistence } };
+    case 'session-saved':
+      // Only the session that was saved, and only while it is still shown as signed in.
+      if (state.session?.profile.sub !== event.sub) return state;
+      return { ...state, session: { ...state.session, persistence: event.persistence } };
     case 'session-ended': {
       const { session: _session, ...rest } = state;
       return { ...rest, notice: event.notice };

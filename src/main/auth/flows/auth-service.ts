@@ -200,7 +200,7 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
   };
 }
 
-/** The keeper renewed or ended the session; a renewal means the provider answers again. */
+/** The keeper saved, renewed or ended the session; a renewal means the provider answers again. */
 function reportSessionEvent(
   event: SessionEvent,
   state: AuthStatePublisher,
@@ -209,6 +209,10 @@ function reportSessionEvent(
 ): void {
   if (event.kind === 'ended') {
     state.dispatch({ type: 'session-ended', notice: event.reason.toInfo() });
+    return;
+  }
+  if (event.kind === 'saved') {
+    state.dispatch({ type: 'session-saved', sub: event.session.profile.sub, persistence: event.persistence });
     return;
   }
   state.dispatch({ type: 'session-renewed', profile: event.session.profile, persistence: event.persistence });

@@ -4,13 +4,14 @@ import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import { isAllowedExternalUrl } from '../oidc/external-url.js';
 import type { Logger } from '../logger.js';
-import { startCallbackServer, type CallbackResult } from '../loopback/loopback-server.js';
+import { startCallbackServer, type CallbackResult, type CallbackServer } from '../loopback/loopback-server.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
 import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
 import { preconnectUrl } from '../oidc/token-endpoint-preconnect.js';
+import type { Adoption } from '../session/session-keeper.js';
 import { tokenSetFromResponse, type TokenSet } from '../session/token-set.js';
 
 /** Extra authorization parameters a caller may pass through (Auth0 understands both). */
@@ -30,8 +31,11 @@ export interface LoginFlowDeps {
   readonly now: () => number;
   readonly appName?: string;
   readonly onStep: (step: LoginStep, details?: { authorizationUrl?: string; browserOpenFailed?: boolean }) => void;
-  /** Persists the session; runs before the browser tab is told it worked. */
-  readonly onAuthenticated: (tokens: TokenSet, profile: Profile) => Promise<void>;
+  /**
+   * Takes the session: resolves once the app holds it (and shows the person signed in), with
+   * the keychain write's outcome still to come; the browser tab is told after that.
+   */
+  readonly onAuthenticated: (tokens: TokenSet, profile: Profile) => Promise<Adoption>;
   /**
    * Handed the callback server once it listens. After the login it may linger for the tab's
    * last page; whoever needs the port next (another login, a logout's page) closes it first.
@@ -103,9 +107,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     }
     const tokens = tokenSetFromResponse(response, deps.now(), undefined, config.audience);
 
-    deps.onStep('saving-session');
-    await deps.onAuthenticated(tokens, profile);
-    server.finish({ kind: 'signed-in' });
+    await handOver(deps, server, tokens, profile);
     logger.info('signed in');
     return profile;
   } catch (error) {
@@ -113,6 +115,22 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     server.finish({ kind: 'failed', message: authError.message });
     throw authError;
   }
+}
+
+/**
+ * Gives the app the session, then tells the browser tab once the keychain write has settled:
+ * "signed in" only when that holds after a restart too, else that it lasts for this run.
+ */
+async function handOver(
+  deps: LoginFlowDeps,
+  server: Pick<CallbackServer, 'finish'>,
+  tokens: TokenSet,
+  profile: Profile,
+): Promise<void> {
+  deps.onStep('saving-session');
+  const { saved } = await deps.onAuthenticated(tokens, profile);
+  const persistence = await saved;
+  server.finish({ kind: 'signed-in', ...(persistence === 'keychain' ? {} : { thisRunOnly: true }) });
 }
 
 /** The code exchange; a signing key rotated moments ago must not cost the redeemed code (token-response-replay.ts). */

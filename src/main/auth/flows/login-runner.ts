@@ -1,4 +1,4 @@
-import type { AuthState, Persistence } from '../../../shared/auth-state.js';
+import type { AuthState } from '../../../shared/auth-state.js';
 import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -96,13 +96,10 @@ async function runOneLogin(
   if (run.controller.signal.aborted || stopped()) return deps.state.current();
   await deps.port.release();
   deps.state.dispatch({ type: 'login-started', startedAt: deps.now() });
-  let persistence: Persistence = 'unavailable';
   try {
-    const profile = await runLogin(
-      loginFlowDeps(deps, run, (saved) => (persistence = saved)),
-      options,
-    );
-    deps.state.dispatch({ type: 'login-succeeded', profile, persistence });
+    // Signed in shows as soon as the session is in memory (loginFlowDeps); this resolves once
+    // the keychain write has settled and the browser tab has been told.
+    await runLogin(loginFlowDeps(deps, run), options);
     void deps.revocations.retry();
   } catch (error) {
     deps.state.dispatch({ type: 'login-failed', error: loginFailure(error, deps.logger).toInfo() });
@@ -111,11 +108,7 @@ async function runOneLogin(
 }
 
 /** What one run of the login flow reports to: the state, the session keeper and the port holder. */
-function loginFlowDeps(
-  deps: LoginRunnerDeps,
-  run: LoginRun,
-  onSaved: (persistence: Persistence) => void,
-): LoginFlowDeps {
+function loginFlowDeps(deps: LoginRunnerDeps, run: LoginRun): LoginFlowDeps {
   return {
     config: deps.config,
     discovery: deps.discovery,
@@ -134,7 +127,10 @@ function loginFlowDeps(
       });
     },
     onAuthenticated: async (tokens, profile) => {
-      onSaved(await deps.keeper.adopt({ tokens, profile }));
+      const adoption = await deps.keeper.adopt({ tokens, profile });
+      // Read now, not assumed `saving`: a keychain that answered at once has already reported.
+      deps.state.dispatch({ type: 'login-succeeded', profile, persistence: deps.keeper.persistence() });
+      return adoption;
     },
     onCallbackServer: (server) => deps.port.holdCallbackServer(server),
     ...(deps.preconnect ? { preconnect: deps.preconnect } : {}),

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /** What the browser tab shows when the loopback server is done with it. */
 export type BrowserPageOutcome =
-  | { readonly kind: 'signed-in' }
+  /** `thisRunOnly`: the keychain refused the session, so it lasts until the app quits. */
+  | { readonly kind: 'signed-in'; readonly thisRunOnly?: boolean }
   | { readonly kind: 'signed-out' }
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'not-found' };
@@ -51,7 +52,13 @@ export function renderBrowserPage(outcome: BrowserPageOutcome, appName: string):
 function describe(outcome: BrowserPageOutcome, appName: string): { title: string; body: string; tone: 'ok' | 'bad' } {
   switch (outcome.kind) {
     case 'signed-in':
-      return { title: 'You are signed in', body: `You can close this tab and return to ${appName}.`, tone: 'ok' };
+      return {
+        title: 'You are signed in',
+        body: outcome.thisRunOnly
+          ? `Your keychain is unavailable, so ${appName} will not remember you after you quit. You can close this tab and return to ${appName}.`
+          : `You can close this tab and return to ${appName}.`,
+        tone: 'ok',
+      };
     case 'signed-out':
       return { title: 'You are signed out', body: 'You can close this tab.', tone: 'ok' };
     case 'failed':

@@ -13,10 +13,17 @@ import type { LoadResult, StoredSession, TokenStore } from './token-store.js';
 
 export { settlesWithin } from './settles-within.js';
 
-/** What the keeper tells the service: the session was renewed, or it ended. */
+/** What the keeper tells the service: a signed-in session's keychain write settled, the session was renewed, or it ended. */
 export type SessionEvent =
+  | { readonly kind: 'saved'; readonly session: StoredSession; readonly persistence: Persistence }
   | { readonly kind: 'updated'; readonly session: StoredSession; readonly persistence: Persistence }
   | { readonly kind: 'ended'; readonly reason: AuthError };
+
+/** A session the keeper has taken: it is in memory, and `saved` settles with the keychain write's outcome. */
+export interface Adoption {
+  /** `keychain`, or `unavailable` when the keychain refused (already logged); never rejects. */
+  readonly saved: Promise<Persistence>;
+}
 
 /** Collaborators of the session keeper. */
 export interface SessionKeeperDeps {
@@ -44,8 +51,12 @@ export interface SessionKeeper {
   persistence(): Persistence;
   /** Reads the keychain (no network). Starts a background refresh when the access token is stale. */
   restore(): Promise<RestoreResult>;
-  /** Takes a freshly signed-in session: saves it to the keychain, or keeps it in memory if that fails. */
-  adopt(session: StoredSession): Promise<Persistence>;
+  /**
+   * Takes a freshly signed-in session: resolves once it is the session in memory (persistence
+   * `saving`), while the keychain write goes on in the same queued operation, so a later refresh
+   * commit, end or dispose waits for it. A write the keychain refuses keeps the session in memory.
+   */
+  adopt(session: StoredSession): Promise<Adoption>;
   /** A valid access token, refreshing first when it is (about to be) expired. Single-flight. */
   getAccessToken(): Promise<string>;
   /** Refreshes now (single-flight), e.g. after the API said 401. */
@@ -233,18 +244,25 @@ function restore({ deps, state, queue, background }: Keeper): Promise<RestoreRes
   });
 }
 
-async function adopt(keeper: Keeper, next: StoredSession): Promise<Persistence> {
+async function adopt(keeper: Keeper, next: StoredSession): Promise<Adoption> {
   const { deps, state, queue, background } = keeper;
   // A refresh of the previous session must not commit after this one: cut it short first.
   await settleRefresh(keeper);
-  return queue.run(async () => {
+  let inMemory!: () => void;
+  const adopted = new Promise<void>((resolve) => (inMemory = resolve));
+  const saved = queue.run(async () => {
     state.generation += 1;
     state.redeemed.clear();
-    state.persistence = await save(deps, next);
     state.session = next;
+    state.persistence = deps.store ? 'saving' : 'unavailable';
     background.schedule();
+    inMemory();
+    state.persistence = await save(deps, next);
+    deps.onEvent({ kind: 'saved', session: next, persistence: state.persistence });
     return state.persistence;
   });
+  await Promise.race([adopted, saved]);
+  return { saved };
 }
 
 async function getAccessToken({ deps, state, refreshes }: Keeper): Promise<string> {

@@ -17,6 +17,13 @@ export interface Generation {
 }
 
 /**
+ * The committed session: chunk entries of one generation, or the payload inline in the index
+ * entry itself where the OS keychain takes an entry that large (one write replaces it whole).
+ */
+export type Committed =
+  (Generation & { readonly sha256: string }) | { readonly inline: string; readonly sha256: string };
+
+/**
  * The index entry names every chunk the token store may have left in the keychain, so nothing
  * ever has to list the service: keytar's findCredentials crashes the process (libsecret hands it
  * a null secret) when an entry of the service is deleted while it lists, by this process or any
@@ -24,7 +31,7 @@ export interface Generation {
  */
 export interface Index {
   /** The session a load returns; absent before the first save commits and after a clear. */
-  readonly committed?: Generation & { readonly sha256: string };
+  readonly committed?: Committed;
   /** Generations whose chunks may still exist: a save not yet committed, or replaced ones not yet deleted. */
   readonly stale: readonly Generation[];
 }
@@ -38,21 +45,32 @@ export function chunkAccount(gen: string, index: number): string {
   return `${INDEX_ACCOUNT}.${gen}.${index}`;
 }
 
+/** The committed session's chunks, or undefined when there are none (nothing committed, or inline). */
+export function committedGeneration(index: Index): Generation | undefined {
+  const { committed } = index;
+  return committed === undefined || 'inline' in committed ? undefined : committed;
+}
+
 /**
- * The index as stored: `{ v, gen, chunks, sha256 }` as earlier versions of the app wrote it, plus
- * `stale` when chunks await deletion. An index without a session (`{ v, stale }`) exists only
- * while a first save or a clear runs, or after one was cut short.
+ * The index as stored: `{ v, gen, chunks, sha256 }` as earlier versions of the app wrote it, or
+ * `{ v, inline, sha256 }` with the session in the entry, plus `stale` when chunks await deletion.
+ * Earlier versions read the inline form as an entry they did not write (they require `gen` with
+ * `sha256`) and discard it: going back to one signs the person out once, and trusts nothing.
+ * An index without a session (`{ v, stale }`) exists only while a first chunked save or a clear
+ * runs, or after one was cut short.
  */
 export function formatIndex(index: Index): string {
   const { committed, stale } = index;
-  return JSON.stringify({
-    v: FORMAT_VERSION,
-    ...(committed ? { gen: committed.gen, chunks: committed.chunks, sha256: committed.sha256 } : {}),
-    ...(stale.length > 0 ? { stale } : {}),
-  });
+  let session: Record<string, unknown> = {};
+  if (committed !== undefined && 'inline' in committed) {
+    session = { inline: committed.inline, sha256: committed.sha256 };
+  } else if (committed !== undefined) {
+    session = { gen: committed.gen, chunks: committed.chunks, sha256: committed.sha256 };
+  }
+  return JSON.stringify({ v: FORMAT_VERSION, ...session, ...(stale.length > 0 ? { stale } : {}) });
 }
 
-/** Reads an index entry, with or without `stale`; anything else is not one this app wrote. */
+/** Reads an index entry, chunked or inline, with or without `stale`; anything else is not one this app wrote. */
 export function parseIndex(text: string): Index | undefined {
   let value: unknown;
   try {
@@ -63,21 +81,30 @@ export function parseIndex(text: string): Index | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (record['v'] !== FORMAT_VERSION) return undefined;
-  const staleValue = record['stale'] ?? [];
-  if (!Array.isArray(staleValue) || staleValue.length > MAX_STALE) return undefined;
+  const stale = parseStale(record['stale'] ?? []);
+  if (stale === undefined) return undefined;
+  const { gen, chunks, sha256, inline } = record;
+  if (gen === undefined && chunks === undefined && sha256 === undefined && inline === undefined) return { stale };
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+  if (inline !== undefined) {
+    // The payload itself is checked against sha256 by the load, so a changed one is discarded by name.
+    if (typeof inline !== 'string' || inline.length === 0 || gen !== undefined || chunks !== undefined)
+      return undefined;
+    return { committed: { inline, sha256 }, stale };
+  }
+  const committed = parseGeneration(record);
+  return committed === undefined ? undefined : { committed: { ...committed, sha256 }, stale };
+}
+
+function parseStale(value: unknown): Generation[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_STALE) return undefined;
   const stale: Generation[] = [];
-  for (const entry of staleValue as unknown[]) {
+  for (const entry of value as unknown[]) {
     const generation = parseGeneration(entry);
     if (generation === undefined) return undefined;
     stale.push(generation);
   }
-  if (record['gen'] === undefined && record['chunks'] === undefined && record['sha256'] === undefined) {
-    return { stale };
-  }
-  const committed = parseGeneration(record);
-  const digest = record['sha256'];
-  if (committed === undefined || typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
-  return { committed: { ...committed, sha256: digest }, stale };
+  return stale;
 }
 
 function parseGeneration(value: unknown): Generation | undefined {

@@ -15,7 +15,14 @@ import {
   writeIndex,
   type StoreEntries,
 } from './token-store-entries.js';
-import { MAX_CHUNKS, type Generation, type Index, type IndexRead } from './token-store-index.js';
+import {
+  committedGeneration,
+  formatIndex,
+  MAX_CHUNKS,
+  type Generation,
+  type Index,
+  type IndexRead,
+} from './token-store-index.js';
 
 export type { StoredSession } from './stored-session.js';
 
@@ -36,25 +43,69 @@ export interface TokenStore {
 }
 
 /**
- * Windows Credential Manager caps a blob at 2,560 bytes and Auth0 access tokens with many
- * permissions are larger, so the session is split into chunks well under that (the Auth0 CLI
- * uses 2,048-byte chunks for the same reason).
+ * The chunk size where the session does not fit in one entry. Windows Credential Manager caps a
+ * blob at 2,560 bytes and Auth0 access tokens with many permissions are larger, so the session is
+ * split into chunks well under that (the Auth0 CLI uses 2,048-byte chunks for the same reason).
  */
 export const CHUNK_SIZE = 1800;
 /** A load that sees the index change under it (another app process saving) reads again this often. */
 const LOAD_ATTEMPTS = 3;
+/**
+ * Windows Credential Manager's cap on one entry (CRED_MAX_CREDENTIAL_BLOB_SIZE, 2,560 bytes),
+ * less a margin: keytar stores the password there as UTF-8.
+ */
+const WINDOWS_ENTRY_LIMIT_BYTES = 2_560 - 256;
+/**
+ * macOS Keychain and the Secret Service have no cap this small; this bound only keeps one entry
+ * to a size every keychain daemon handles without trouble. Larger sessions are chunked.
+ */
+const ENTRY_LIMIT_BYTES = 64 * 1024;
+/**
+ * Room kept in an inline index for one more stale generation: a later chunked save first writes
+ * the index with the inline session still in it plus the new generation's name, and that entry
+ * must fit too.
+ */
+const ANNOUNCE_ROOM_BYTES = 48;
+
+/** The largest keychain entry the token store writes on `platform`, in bytes of UTF-8. */
+export function entryLimitFor(platform: NodeJS.Platform): number {
+  return platform === 'win32' ? WINDOWS_ENTRY_LIMIT_BYTES : ENTRY_LIMIT_BYTES;
+}
+
+/** How a keychain token store writes. */
+export interface TokenStoreOptions {
+  /**
+   * The largest entry it writes, in bytes of UTF-8 (default: entryLimitFor(process.platform)). A
+   * session whose index entry with the session inline fits is saved in that one entry; a larger
+   * one is split into chunks.
+   */
+  readonly entryLimitBytes?: number;
+}
+
+/** What a store needs to write a session: its entries and the largest entry it may write. */
+interface Writer {
+  readonly entries: StoreEntries;
+  readonly entryLimitBytes: number;
+}
 
 /**
- * A TokenStore on top of keytar-shaped storage. Writes are crash-safe: a save first records its
- * new generation in the index, writes the chunks, then switches the index to them (the commit
- * point) and deletes the replaced generation's chunks by name. A torn write reads as the previous
- * session, and whatever it left behind is named in the index for the next save, load or clear.
+ * A TokenStore on top of keytar-shaped storage. Writes are crash-safe. A session that fits goes
+ * inline into the index entry: one write replaces the entry whole, so a load sees the old session
+ * or the new one. A larger one first records its new generation in the index, writes the chunks,
+ * then switches the index to them (the commit point). Either way, the replaced generation's
+ * chunks are deleted by name afterwards. A torn write reads as the previous session, and whatever
+ * it left behind is named in the index for the next save, load or clear.
  */
-export function createKeychainTokenStore(secrets: SecretStore, service: string): TokenStore {
+export function createKeychainTokenStore(
+  secrets: SecretStore,
+  service: string,
+  options: TokenStoreOptions = {},
+): TokenStore {
   const entries = createStoreEntries(secrets, service);
+  const writer: Writer = { entries, entryLimitBytes: options.entryLimitBytes ?? entryLimitFor(process.platform) };
   return {
     load: () => entries.queue.run(() => load(entries)),
-    save: (session) => entries.queue.run(() => save(entries, session)),
+    save: (session) => entries.queue.run(() => save(writer, session)),
     clear: () => entries.queue.run(() => clear(entries)),
   };
 }
@@ -62,7 +113,7 @@ export function createKeychainTokenStore(secrets: SecretStore, service: string):
 async function load(entries: StoreEntries): Promise<LoadResult> {
   for (let attempt = 1; ; attempt += 1) {
     let read: IndexRead;
-    let parts: string[] | undefined;
+    let payload: string | undefined;
     try {
       read = await readIndex(entries);
       if (read.kind === 'missing') return { kind: 'empty' };
@@ -73,27 +124,22 @@ async function load(entries: StoreEntries): Promise<LoadResult> {
         removeLater(entries, read.index.stale);
         return { kind: 'empty' };
       }
-      parts = [];
-      for (let index = 0; index < committed.chunks; index += 1) {
-        const part = await readChunk(entries, committed.gen, index);
-        if (part === null) {
-          parts = undefined;
-          break;
+      if ('inline' in committed) {
+        payload = committed.inline;
+      } else {
+        payload = await readChunks(entries, committed);
+        // Another app process on the same service (a second instance) may have committed a newer
+        // save and deleted these chunks between the reads: read its session rather than discard it.
+        if (payload === undefined && attempt < LOAD_ATTEMPTS) {
+          const again = await readIndex(entries);
+          if (again.kind !== 'ok' || committedGeneration(again.index)?.gen !== committed.gen) continue;
         }
-        parts.push(part);
-      }
-      // Another app process on the same service (a second instance) may have committed a newer
-      // save and deleted these chunks between the reads: read its session rather than discard it.
-      if (parts === undefined && attempt < LOAD_ATTEMPTS) {
-        const again = await readIndex(entries);
-        if (again.kind !== 'ok' || again.index.committed?.gen !== committed.gen) continue;
       }
     } catch (error) {
       return { kind: 'unavailable', error: keychainError(error) };
     }
     const { index } = read;
-    if (parts === undefined) return discard(entries, index, 'the keychain entry is incomplete');
-    const payload = parts.join('');
+    if (payload === undefined) return discard(entries, index, 'the keychain entry is incomplete');
     if (sha256(payload) !== index.committed?.sha256) return discard(entries, index, 'the keychain entry is corrupt');
     const session = parseSession(payload);
     if (session === undefined) return discard(entries, index, 'the keychain entry does not hold a valid session');
@@ -102,13 +148,24 @@ async function load(entries: StoreEntries): Promise<LoadResult> {
   }
 }
 
+/** The chunks of `generation` joined, or undefined when one is missing. */
+async function readChunks(entries: StoreEntries, generation: Generation): Promise<string | undefined> {
+  const parts: string[] = [];
+  for (let index = 0; index < generation.chunks; index += 1) {
+    const part = await readChunk(entries, generation.gen, index);
+    if (part === null) return undefined;
+    parts.push(part);
+  }
+  return parts.join('');
+}
+
 async function discard(entries: StoreEntries, index: Index | undefined, reason: string): Promise<LoadResult> {
   try {
     if (index === undefined) {
       await removeEverything(entries);
     } else {
       // Chunks first, the index last: a discard cut short is discarded again at the next start.
-      await removeGenerations(entries, stillStale(entries, index, index.committed));
+      await removeGenerations(entries, stillStale(entries, index, committedGeneration(index)));
       await deleteIndex(entries);
     }
   } catch {
@@ -125,31 +182,49 @@ async function currentIndex(entries: StoreEntries): Promise<Index> {
   return { stale: [] };
 }
 
-async function save(entries: StoreEntries, session: StoredSession): Promise<void> {
+async function save(writer: Writer, session: StoredSession): Promise<void> {
+  const { entries } = writer;
   const payload = encodeSession(session);
-  const chunks = Math.ceil(payload.length / CHUNK_SIZE);
-  if (chunks > MAX_CHUNKS) throw new AuthError('keychain_unavailable', 'The session is too large for the keychain.');
-  const next: Generation = { gen: randomBytes(6).toString('hex'), chunks };
   let retired: Generation[];
   try {
     // Read, not remembered: another app process on the same service may have saved since,
     // and its chunks must be retired by name too.
     const current = await currentIndex(entries);
-    const { committed } = current;
-    // Both lists before the first write, which forgets what this store has already deleted.
-    const announced = stillStale(entries, current, next);
-    retired = stillStale(entries, current, committed);
-    // Named before written, so a save cut short anywhere leaves nothing the index does not name.
-    await writeIndex(entries, { ...(committed ? { committed } : {}), stale: announced });
-    for (let index = 0; index < chunks; index += 1) {
-      await writeChunk(entries, next.gen, index, payload.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE));
+    // Before the first write, which forgets what this store has already deleted.
+    retired = stillStale(entries, current, committedGeneration(current));
+    const inline: Index = { committed: { inline: payload, sha256: sha256(payload) }, stale: retired };
+    if (Buffer.byteLength(formatIndex(inline), 'utf8') + ANNOUNCE_ROOM_BYTES <= writer.entryLimitBytes) {
+      // The commit point, in one write.
+      await writeIndex(entries, inline);
+    } else {
+      await saveChunked(entries, current, payload, retired);
     }
-    // The commit point: from here a load returns this session.
-    await writeIndex(entries, { committed: { ...next, sha256: sha256(payload) }, stale: retired });
   } catch (error) {
     throw keychainError(error);
   }
   removeLater(entries, retired);
+}
+
+/** Writes `payload` as a new generation of chunks, committed by the index's second write. */
+async function saveChunked(
+  entries: StoreEntries,
+  current: Index,
+  payload: string,
+  retired: readonly Generation[],
+): Promise<void> {
+  const chunks = Math.ceil(payload.length / CHUNK_SIZE);
+  if (chunks > MAX_CHUNKS) throw new AuthError('keychain_unavailable', 'The session is too large for the keychain.');
+  const next: Generation = { gen: randomBytes(6).toString('hex'), chunks };
+  const { committed } = current;
+  // Before the first write, which forgets what this store has already deleted.
+  const announced = stillStale(entries, current, next);
+  // Named before written, so a save cut short anywhere leaves nothing the index does not name.
+  await writeIndex(entries, { ...(committed ? { committed } : {}), stale: announced });
+  for (let index = 0; index < chunks; index += 1) {
+    await writeChunk(entries, next.gen, index, payload.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE));
+  }
+  // The commit point: from here a load returns this session.
+  await writeIndex(entries, { committed: { ...next, sha256: sha256(payload) }, stale: retired });
 }
 
 async function clear(entries: StoreEntries): Promise<void> {
@@ -157,9 +232,10 @@ async function clear(entries: StoreEntries): Promise<void> {
     const read = await readIndex(entries);
     if (read.kind === 'missing') return;
     if (read.kind === 'corrupt') return await removeEverything(entries);
-    const names = stillStale(entries, read.index, read.index.committed);
-    // Signed out at this write; the chunks after it are only named so that they are deleted.
-    if (read.index.committed) await writeIndex(entries, { stale: names });
+    const names = stillStale(entries, read.index, committedGeneration(read.index));
+    // Signed out at this write; the chunks after it are only named so that they are deleted. An
+    // inline session needs no such write: deleting the index, the last step, signs out.
+    if (committedGeneration(read.index)) await writeIndex(entries, { stale: names });
     await removeGenerations(entries, names);
     await deleteIndex(entries);
   } catch (error) {
