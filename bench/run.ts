@@ -153,6 +153,7 @@ async function measureOnce(
       keychain: process.platform === 'linux' ? 'gnome-keyring, Secret Service' : 'OS keychain',
       sinceProcessStart: stats(restores.restoreMs),
       restoreCall: stats(restores.restoreInternalMs),
+      firstKeychainRead: stats(restores.firstKeychainReadMs),
     },
     restores,
     getAccessToken: {

@@ -12,6 +12,11 @@ const run = promisify(execFile);
 export interface RestoreFigures {
   readonly restoreMs: number[];
   readonly restoreInternalMs: number[];
+  /**
+   * keytar alone: the first read of a new process, which opens its D-Bus connection and Secret
+   * Service session. restore() reads the keychain once, so this is its floor.
+   */
+  readonly firstKeychainReadMs: number[];
   /** Resident set size of the process once signed in from the keychain, in bytes. */
   readonly rssBytes: number[];
   /** Bare `node -e ""`'s resident set size, for reference. */
@@ -30,7 +35,13 @@ export async function measureRestores(
   keychainService: string,
 ): Promise<RestoreFigures> {
   const probe = await buildRestoreProbe(root, join(work, 'restore'));
-  const figures: RestoreFigures = { restoreMs: [], restoreInternalMs: [], rssBytes: [], bareNodeRssBytes: [] };
+  const figures: RestoreFigures = {
+    restoreMs: [],
+    restoreInternalMs: [],
+    firstKeychainReadMs: [],
+    rssBytes: [],
+    bareNodeRssBytes: [],
+  };
   for (let index = 0; index < 10; index += 1) {
     const { stdout } = await run(process.execPath, [probe], {
       env: {
@@ -54,9 +65,20 @@ export async function measureRestores(
     figures.rssBytes.push(probed.rss);
     const bare = await run(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage().rss))']);
     figures.bareNodeRssBytes.push(Number(bare.stdout));
+    const floor = await run(process.execPath, ['-e', FIRST_KEYCHAIN_READ, keychainService], {
+      env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+    });
+    figures.firstKeychainReadMs.push(Number(floor.stdout));
   }
   return figures;
 }
+
+/** Times keytar's first read in a new process (an account that does not exist: same cost). */
+const FIRST_KEYCHAIN_READ = `
+const keytar = require('keytar');
+const started = performance.now();
+keytar.getPassword(process.argv[1], 'bench floor').then(() => process.stdout.write(String(performance.now() - started)));
+`;
 
 /** Bundles bench/restore-probe.ts with the auth core into one file, keytar left outside. */
 async function buildRestoreProbe(root: string, outDir: string): Promise<string> {
