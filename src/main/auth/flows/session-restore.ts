@@ -18,10 +18,13 @@ export interface SessionRestoreDeps {
 /** Start-up: shows the saved session from the keychain at once, without waiting on the network. */
 export async function restoreSession(deps: SessionRestoreDeps): Promise<AuthState> {
   const result = await deps.keeper.restore();
-  // Off the start-up path: revocations a previous run could not do.
-  void deps.revocations.retry();
-  // Also off it: discovery and the JWKS, so that a login opens the browser without waiting on them.
-  void deps.discovery.prefetch();
+  // Off the start-up path, begun once the caller has the state: revocations a previous run could
+  // not do, then discovery and the JWKS, so that a login opens the browser without waiting on
+  // them. Starting a request costs milliseconds of its own (a cold HTTP client), so not here.
+  setImmediate(() => {
+    void deps.revocations.retry();
+    void deps.discovery.prefetch();
+  });
   if (!result.applied) return deps.state.current();
   deps.state.dispatch(restoredEvent(result, deps.logger));
   return deps.state.current();
