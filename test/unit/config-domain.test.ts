@@ -2,15 +2,29 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AuthError } from '../../src/main/auth/auth-error.js';
 import { loadConfig, type AuthConfig, type AuthEnv } from '../../src/main/auth/config/config.js';
+import { DEMO_DEFAULT_PORT, demoProviderAdvice, isLoopbackHost } from '../../src/main/auth/config/demo-provider.js';
 import { isAllowedExternalUrl } from '../../src/main/auth/oidc/external-url.js';
+import { DEFAULT_IDP_PORT } from '../../tools/idp/idp-port.js';
 
 // AUTH0_DOMAIN is a host name with an optional port (a custom domain or staging tenant served on
-// another port than 443); the issuer is always https://<host[:port]>/ and never has a path.
+// another port than 443); the issuer is always https://<host[:port]>/ and never has a path. A
+// value naming this computer is someone looking for the local demo provider.
 
 const CLIENT: AuthEnv = { AUTH0_CLIENT_ID: 'client1' };
 
 function withDomain(domain: string): AuthConfig {
   return loadConfig({ ...CLIENT, AUTH0_DOMAIN: domain });
+}
+
+/** Every "- problem" line of the config_invalid message for `env`. */
+function loadConfigProblems(env: AuthEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof AuthError && error.code === 'config_invalid', String(error));
+    return error.message.split('\n').filter((line) => line.startsWith('- '));
+  }
+  assert.fail(`${JSON.stringify(env)} was accepted`);
 }
 
 /** The one AUTH0_DOMAIN line of the config_invalid message for `domain`. */
@@ -62,18 +76,24 @@ describe('AUTH0_DOMAIN with a port', () => {
     assert.match(domainProblem('login.example.com:'), /has a ":" but no port/);
   });
 
-  test('IPv6 literals are refused with a clear reason, bracketed or not', () => {
-    for (const domain of ['[::1]:8443', '[2001:db8::1]', '::1', '2001:db8::1']) {
+  test('IPv6 literals are refused with a clear reason, bracketed or not (::1 is the demo provider: below)', () => {
+    for (const domain of ['[2001:db8::1]:8443', '[2001:db8::1]', 'fe80::1', '2001:db8::1']) {
       assert.match(domainProblem(domain), /looks like an IPv6 address, which the app does not accept/, domain);
     }
     assert.match(domainProblem('login.example.com:8443:1'), /has more than one ":"; write host:port/);
   });
 
-  test('a user name before the host is refused', () => {
-    assert.match(
+  test('a user name before the host is named for removal, and a password is never repeated', () => {
+    assert.equal(
       domainProblem('user@login.example.com:8443'),
-      /"user@login\.example\.com:8443" is not a valid host name; .* without a user name and "@"/,
+      '- AUTH0_DOMAIN must be the bare host name: remove the user name "user@", and use "login.example.com:8443".',
     );
+    const withPassword = domainProblem('https://user:hunter2@login.example.com/');
+    assert.match(
+      withPassword,
+      /remove the scheme "https:\/\/", the user name and password before "@" and the trailing "\/"/,
+    );
+    assert.doesNotMatch(withPassword, /hunter2/);
   });
 
   test('names the URL parser would read as something else are refused, not thrown', () => {
@@ -85,44 +105,130 @@ describe('AUTH0_DOMAIN with a port', () => {
 });
 
 describe('AUTH0_DOMAIN given as a URL or with a path names every part to remove', () => {
-  test('a path: the host and port to use, and the path to remove', () => {
+  test('each part of a URL is named (scheme, user name, path, query, fragment), then the host to use', () => {
     assert.equal(
-      domainProblem('login.example.com:8443/authorize'),
-      '- AUTH0_DOMAIN must be the bare host name with no path: use "login.example.com:8443" (remove "/authorize").',
+      domainProblem('https://tenant.us.auth0.com/a/b?x=1#f'),
+      '- AUTH0_DOMAIN must be the bare host name, not a URL: remove the scheme "https://", the path "/a/b", the query "?x=1" and the fragment "#f", and use "tenant.us.auth0.com".',
     );
-    assert.match(domainProblem('tenant.us.auth0.com/'), /no path: use "tenant\.us\.auth0\.com" \(remove "\/"\)/);
-    assert.match(
-      domainProblem('tenant.us.auth0.com?connection=x'),
-      /no query or fragment: use "tenant\.us\.auth0\.com" \(remove "\?connection=x"\)/,
+    assert.equal(
+      domainProblem('https://user@tenant.us.auth0.com'),
+      '- AUTH0_DOMAIN must be the bare host name, not a URL: remove the scheme "https://" and the user name "user@", and use "tenant.us.auth0.com".',
     );
-  });
-
-  test('a URL: the scheme and the path to remove, and the value to use with its port', () => {
     assert.equal(
       domainProblem('https://login.example.com:8443/authorize'),
-      '- AUTH0_DOMAIN must be the bare host name (with a port only if it is not 443), for example tenant.us.auth0.com, not a URL: remove "https://" and "/authorize", and use "login.example.com:8443".',
+      '- AUTH0_DOMAIN must be the bare host name, not a URL: remove the scheme "https://" and the path "/authorize", and use "login.example.com:8443".',
     );
     assert.match(
       domainProblem('https://tenant.us.auth0.com'),
-      /remove "https:\/\/", and use "tenant\.us\.auth0\.com"\./,
+      /remove the scheme "https:\/\/", and use "tenant\.us\.auth0\.com"\./,
     );
     assert.match(
-      domainProblem('https://tenant.us.auth0.com:443/'),
-      /remove "https:\/\/" and "\/", and use "tenant\.us\.auth0\.com"\./,
+      domainProblem('https://TENANT.US.AUTH0.COM:443/'),
+      /remove the scheme "https:\/\/" and the trailing "\/", and use "tenant\.us\.auth0\.com"\./,
+    );
+  });
+
+  test('without a scheme: a trailing slash, a path, a query or a fragment, and the host to use', () => {
+    assert.equal(
+      domainProblem('tenant.us.auth0.com/'),
+      '- AUTH0_DOMAIN must be the bare host name: remove the trailing "/", and use "tenant.us.auth0.com".',
+    );
+    assert.equal(
+      domainProblem('login.example.com:8443/authorize'),
+      '- AUTH0_DOMAIN must be the bare host name: remove the path "/authorize", and use "login.example.com:8443".',
+    );
+    assert.match(
+      domainProblem('tenant.us.auth0.com?connection=x#y'),
+      /remove the query "\?connection=x" and the fragment "#y", and use "tenant\.us\.auth0\.com"\./,
     );
   });
 
   test('an http URL says the app always uses https', () => {
     assert.match(
       domainProblem('http://login.example.com:8080'),
-      /remove "http:\/\/" \(the app always uses https\), and use "login\.example\.com:8080"/,
+      /remove the scheme "http:\/\/" \(the app always uses https\), and use "login\.example\.com:8080"/,
     );
   });
 
   test('a URL around a bad host or port explains both', () => {
     const problem = domainProblem('https://login.example.com:0/');
-    assert.match(problem, /remove "https:\/\/" and "\/"\. AUTH0_DOMAIN "login\.example\.com:0" has the port "0"/);
+    assert.match(
+      problem,
+      /remove the scheme "https:\/\/" and the trailing "\/"\. AUTH0_DOMAIN "login\.example\.com:0" has the port "0"/,
+    );
     assert.doesNotMatch(problem, /use "/, 'no value to use is suggested when there is none');
+  });
+
+  test('capitals are the same host: the issuer and keychain service are the lower-case ones', () => {
+    const upper = withDomain('TENANT.US.AUTH0.COM');
+    assert.equal(upper.issuer.href, 'https://tenant.us.auth0.com/');
+    assert.equal(upper.keychainService, withDomain('tenant.us.auth0.com').keychainService);
+  });
+});
+
+describe('AUTH0_DOMAIN naming this computer points to the demo provider', () => {
+  test('localhost, ::1 and http:// loopback URLs: leave AUTH0_DOMAIN empty, or set the demo variable with the port written', () => {
+    const cases: Record<string, number | undefined> = {
+      localhost: undefined,
+      'LOCALHOST.': undefined,
+      'app.localhost': undefined,
+      'localhost:4400': 4400,
+      'http://localhost:4400/': 4400,
+      'https://localhost': undefined,
+      '[::1]': undefined,
+      '::1': undefined,
+      '[0:0:0:0:0:0:0:1]:4401': 4401,
+      '[::ffff:127.0.0.1]': undefined,
+      'http://127.0.0.1:4400/': 4400,
+      'http://127.0.0.2': undefined,
+    };
+    for (const [domain, port] of Object.entries(cases)) {
+      const problems = loadConfigProblems({ AUTH0_DOMAIN: domain });
+      // The demo provider has its own client: no AUTH0_CLIENT_ID is asked for.
+      assert.deepEqual(problems, [`- ${demoProviderAdvice(domain, port)}`], domain);
+    }
+    assert.equal(
+      demoProviderAdvice('localhost'),
+      'AUTH0_DOMAIN "localhost" names this computer, not an Auth0 tenant. For the local demo identity provider, leave AUTH0_DOMAIN empty: `npm start` then starts the provider itself. To use one already running from `npm run idp`, set DESKTOP_LOGIN_DEMO_ISSUER=http://127.0.0.1:4400/ instead (`npm run doctor` then checks it too). For your tenant, use its Domain from the Auth0 dashboard, for example tenant.us.auth0.com.',
+    );
+  });
+
+  test('127.0.0.1 with a client id may be an HTTPS server here; without one, the demo advice comes first', () => {
+    assert.equal(withDomain('127.0.0.1:8443').issuer.href, 'https://127.0.0.1:8443/');
+    assert.deepEqual(loadConfigProblems({ AUTH0_DOMAIN: '127.0.0.1:4400' }), [
+      `- ${demoProviderAdvice('127.0.0.1:4400', 4400)}`,
+      '- AUTH0_CLIENT_ID is not set. Copy the Client ID from your Native application in the Auth0 dashboard.',
+    ]);
+  });
+
+  test('the port in the advice is the one `npm run idp` uses by default', () => {
+    assert.equal(DEMO_DEFAULT_PORT, DEFAULT_IDP_PORT);
+  });
+
+  test('loopback in every spelling, and nothing else', () => {
+    for (const host of [
+      'localhost',
+      'a.localhost',
+      '127.0.0.1',
+      '127.255.0.9',
+      '[::1]',
+      '::1',
+      '0:0::1',
+      '::ffff:127.0.0.1',
+    ]) {
+      assert.equal(isLoopbackHost(host), true, host);
+    }
+    for (const host of [
+      'tenant.us.auth0.com',
+      'localhost.example.com',
+      '10.0.0.1',
+      '128.0.0.1',
+      '::2',
+      '[fe80::1]',
+      '::ffff:10.0.0.1',
+    ]) {
+      assert.equal(isLoopbackHost(host), false, host);
+    }
   });
 });
 

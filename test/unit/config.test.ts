@@ -117,12 +117,12 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
   test('AUTH0_DOMAIN given as an https URL', () => {
     const message = configError({ ...VALID, AUTH0_DOMAIN: 'https://tenant.us.auth0.com' });
     assert.match(message, /AUTH0_DOMAIN must be the bare host name/);
-    assert.match(message, /remove "https:\/\/"/);
+    assert.match(message, /remove the scheme "https:\/\/"/);
   });
 
   test('AUTH0_DOMAIN with a path', () => {
     const message = configError({ ...VALID, AUTH0_DOMAIN: 'tenant.us.auth0.com/authorize' });
-    assert.match(message, /no path: use "tenant\.us\.auth0\.com"/);
+    assert.match(message, /remove the path "\/authorize", and use "tenant\.us\.auth0\.com"/);
   });
 
   test('AUTH0_DOMAIN with a port that is not 1–65535 (a valid port is allowed: see config-domain.test.ts)', () => {
@@ -133,14 +133,7 @@ describe('loadConfig: mistakes give config_invalid and name the fix', () => {
   });
 
   test('AUTH0_DOMAIN that is not a valid host name', () => {
-    for (const domain of [
-      'localhost',
-      'tenant..auth0.com',
-      '-tenant.auth0.com',
-      'ten ant.auth0.com',
-      'evil@tenant.auth0.com',
-      'tenant.auth0.com.',
-    ]) {
+    for (const domain of ['tenant..auth0.com', '-tenant.auth0.com', 'ten ant.auth0.com', 'tenant.auth0.com.']) {
       assert.match(
         configError({ ...VALID, AUTH0_DOMAIN: domain }),
         /is not a valid host name; copy the Domain field/,

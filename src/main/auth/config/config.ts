@@ -8,6 +8,7 @@ import {
 } from '../oidc/id-token-algs.js';
 import { issuerFromDomain } from './auth0-domain.js';
 import { parseCallback, type CallbackSettings } from './callback-settings.js';
+import { DEMO_CLIENT_ID, DEMO_ISSUER_VARIABLE, demoProviderAdviceFor, isLoopbackHost } from './demo-provider.js';
 
 export {
   DEFAULT_CALLBACK_PORT,
@@ -15,6 +16,7 @@ export {
   redirectUriFor,
   type CallbackSettings,
 } from './callback-settings.js';
+export { DEMO_CLIENT_ID, DEMO_ISSUER_VARIABLE } from './demo-provider.js';
 export { withDotEnv } from './dot-env-file.js';
 
 /** Validated settings for the auth core; built only by `loadConfig`. */
@@ -47,10 +49,6 @@ export type AuthEnv = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_SCOPE = 'openid profile email offline_access';
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const DEFAULT_KEYCHAIN_SERVICE = 'Desktop Login';
-/** Set by `npm start` and the tests to point the app at the local demo identity provider. */
-export const DEMO_ISSUER_VARIABLE = 'DESKTOP_LOGIN_DEMO_ISSUER';
-/** The client the local demo identity provider registers. */
-export const DEMO_CLIENT_ID = 'desktop-login-demo';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -77,6 +75,11 @@ export function loadConfig(env: AuthEnv): AuthConfig {
   }
   const { issuer, demo } = readIssuer(value, problems);
   const clientId = value('AUTH0_CLIENT_ID') ?? (demo ? DEMO_CLIENT_ID : undefined);
+  // AUTH0_DOMAIN=127.0.0.1:4400 with no client id is someone looking for the demo provider; an
+  // HTTPS server on this computer (a TLS proxy, a test tenant) comes with its client id.
+  if (clientId === undefined && issuer !== undefined && isLoopbackHost(issuer.hostname)) {
+    problems.push(demoProviderAdviceFor(issuer));
+  }
   checkClientId(clientId, problems);
   const audience = value('AUTH0_AUDIENCE');
   if (audience !== undefined && (/\s/.test(audience) || audience.length > 600)) {
@@ -121,7 +124,8 @@ function readIssuer(value: SettingReader, problems: string[]): { issuer: URL | u
     const parsed = issuerFromDomain(domain);
     if ('problem' in parsed) {
       problems.push(parsed.problem);
-      return { issuer: undefined, demo: false };
+      // AUTH0_DOMAIN=localhost means the demo provider: no tenant's client id is asked for.
+      return { issuer: undefined, demo: parsed.demo === true };
     }
     return { issuer: parsed.issuer, demo: false };
   }

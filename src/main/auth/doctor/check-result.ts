@@ -56,7 +56,13 @@ export interface DoctorReport {
   /** False when any check failed (warnings do not count). */
   readonly ok: boolean;
   /** The tenant and client checked, when the configuration named them. Never the client secret. */
-  readonly target?: { readonly issuer: string; readonly clientId: string; readonly demo: boolean };
+  readonly target?: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly demo: boolean;
+    /** Nothing was configured, so the doctor started the demo provider `npm start` would start, and checked that. */
+    readonly startedForCheck?: true;
+  };
   readonly checks: readonly CheckResult[];
 }
 

@@ -1,9 +1,10 @@
 import type * as client from 'openid-client';
 import { isAuthError } from '../auth-error.js';
 import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config/config.js';
+import { demoProviderAdviceFor, isLoopbackHost } from '../config/demo-provider.js';
 import { createDiscoveryCache } from '../oidc/oidc-discovery.js';
 import { result, skipped, type CheckResult } from './check-result.js';
-import { findCause, networkFix, networkReason } from './error-causes.js';
+import { findCause, isTlsHandshakeFailure, networkFix, networkReason } from './error-causes.js';
 
 /** The discovery checks, and the provider configuration the later checks talk to. */
 export interface DiscoveryOutcome {
@@ -68,16 +69,13 @@ function discoveryFailure(
   if (issuerMismatch) return issuerMismatchOutcome(config, String(issuerMismatch.body?.issuer), discoveryUrl);
   const code = isAuthError(error) ? error.code : 'unexpected';
   if (code === 'provider_unreachable') {
-    const domainFix = config.demo
-      ? `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at the issuer it prints, or set AUTH0_DOMAIN to your tenant.`
-      : 'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.';
     return {
       checks: [
         result(
           'discovery',
           'fail',
           reachFailure(discoveryUrl, networkReason(error), timeoutMs),
-          networkFix(error, config.issuer.host) ?? domainFix,
+          unreachableFix(config, error),
         ),
         skipped('issuer', 'discovery could not be loaded'),
         ...laterChecks('discovery could not be loaded'),
@@ -99,6 +97,24 @@ function discoveryFailure(
     ],
     blocked: 'discovery could not be used',
   };
+}
+
+/** The fix when nothing usable answered at the issuer. */
+function unreachableFix(config: AuthConfig, error: unknown): string {
+  if (config.demo) {
+    return `Start the demo identity provider (npm run idp) and point ${DEMO_ISSUER_VARIABLE} at the issuer it prints, or set AUTH0_DOMAIN to your tenant.`;
+  }
+  const network = networkFix(error, config.issuer.host);
+  // AUTH0_DOMAIN=127.0.0.1:4400 is someone looking for the demo provider, unless an HTTPS server
+  // answers there: a certificate problem means one does, so only its fix is given.
+  if (isLoopbackHost(config.issuer.hostname) && (network === undefined || isTlsHandshakeFailure(error))) {
+    const advice = demoProviderAdviceFor(config.issuer);
+    return network === undefined ? advice : `${network}\n${advice}`;
+  }
+  return (
+    network ??
+    'Set AUTH0_DOMAIN to the Domain shown in Auth0 dashboard > Applications > Applications > (your app) > Settings > Basic Information (or your custom domain), and check the network or proxy.'
+  );
 }
 
 /** Discovery answered with another issuer: the app trusts only an exact match (OIDC Discovery §4.3). */

@@ -68,6 +68,11 @@ function tlsFailure(error: unknown): TlsFailure | undefined {
   return { kind: 'rejected', code };
 }
 
+/** True when a TLS handshake failed before any certificate was seen: usually plain http on that port. */
+export function isTlsHandshakeFailure(error: unknown): boolean {
+  return tlsFailure(error)?.kind === 'handshake';
+}
+
 /**
  * The names a certificate is for. The report reaches the window, so only values with a host
  * name's or an IP address's characters are shown (DESIGN checklist 13).

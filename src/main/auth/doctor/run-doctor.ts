@@ -27,6 +27,8 @@ export interface DoctorDeps {
   readonly networkTimeoutMs?: number;
   /** Per keychain call; a locked keychain may wait for a password prompt. Default 20,000 ms. */
   readonly keychainTimeoutMs?: number;
+  /** The caller started the demo provider in `env` because no provider was configured (scripts/doctor.ts). */
+  readonly demoStartedForCheck?: boolean;
 }
 
 const DEFAULT_NETWORK_TIMEOUT_MS = 5_000;
@@ -74,11 +76,14 @@ export async function runDoctor(env: AuthEnv, deps: DoctorDeps = {}): Promise<Do
 
   return {
     ok: checks.every((check) => check.verdict !== 'fail'),
-    ...(config !== undefined
-      ? { target: { issuer: config.issuer.href, clientId: config.clientId, demo: config.demo } }
-      : {}),
+    ...(config !== undefined ? { target: targetOf(config, deps.demoStartedForCheck === true) } : {}),
     checks,
   };
+}
+
+function targetOf(config: AuthConfig, demoStartedForCheck: boolean): NonNullable<DoctorReport['target']> {
+  const target = { issuer: config.issuer.href, clientId: config.clientId, demo: config.demo };
+  return config.demo && demoStartedForCheck ? { ...target, startedForCheck: true } : target;
 }
 
 /** The checks against the provider and this computer's callback ports, for a valid configuration. */
