@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { AuthError } from '../src/main/auth/auth-error.js';
 import { bakeSettings, writeBakedSettings, type BakedSettings } from '../src/main/auth/config/baked-settings.js';
 import { withDotEnv, type AuthEnv } from '../src/main/auth/config/config.js';
+import { createBuilderLogReader } from './builder-download-failure.js';
 
 // `npm run dist`: builds the app, bakes the Auth0 tenant's public settings into it, and runs
 // electron-builder for this platform with `--publish never`. Extra arguments go to
@@ -86,6 +87,46 @@ process.stdout.write(
     .join(', ')}\n`,
 );
 
-const electronBuilder = createRequire(import.meta.url).resolve('electron-builder/cli.js');
-run(process.execPath, [electronBuilder, ...platform, '--publish', 'never', ...process.argv.slice(2)]);
+/**
+ * How long electron-builder may keep running after its final error. Its clean-up is done by
+ * then, but after a failed download @electron/get's GotDownloader leaves a 30 s progress-bar
+ * timer running (it clears it only on success), which would keep a person waiting for nothing.
+ */
+const LINGER_AFTER_FAILED_DOWNLOAD_MS = 2000;
+
+/** Runs electron-builder, showing its progress as it comes; a failed download ends in one sentence. */
+async function runElectronBuilder(args: readonly string[]): Promise<void> {
+  const cli = createRequire(import.meta.url).resolve('electron-builder/cli.js');
+  // Piped output is not a terminal, so ask for the colours a terminal would have shown.
+  const colour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined ? { FORCE_COLOR: '1' } : {};
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: root,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: { ...colour, ...process.env },
+  });
+  const reader = createBuilderLogReader((text, stream) => process[stream].write(text));
+  let linger: NodeJS.Timeout | undefined;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].setEncoding('utf8');
+    child[stream].on('data', (chunk: string) => {
+      reader.push(chunk, stream);
+      linger ??= reader.finished
+        ? setTimeout(() => reader.downloadFailure() !== undefined && child.kill(), LINGER_AFTER_FAILED_DOWNLOAD_MS)
+        : undefined;
+    });
+  }
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.once('error', (error) => fail(`could not run electron-builder: ${error.message}`));
+    child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+  });
+  clearTimeout(linger);
+  const downloadFailure = reader.end();
+  if (code === 0) return;
+  if (downloadFailure !== undefined) fail(downloadFailure);
+  fail(
+    `electron-builder ${args.join(' ')} failed (${code === null ? `signal ${signal ?? 'unknown'}` : `exit code ${code}`}).`,
+  );
+}
+
+await runElectronBuilder([...platform, '--publish', 'never', ...process.argv.slice(2)]);
 process.stdout.write('Done: the installers are in the output directory (release/ unless overridden).\n');

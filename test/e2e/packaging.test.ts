@@ -105,13 +105,23 @@ function distEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `npm run dist` (scripts/dist.ts) with extra electron-builder arguments. */
-function runDist(env: NodeJS.ProcessEnv, args: readonly string[] = []): { status: number | null; output: string } {
+function runDist(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = [],
+  timeout?: number,
+): { status: number | null; output: string; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/dist.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
     env,
+    ...(timeout === undefined ? {} : { timeout }),
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 /**
@@ -130,6 +140,8 @@ function distDir(electronDist: string, output: string): string {
   ]);
   assert.equal(status, 0, `npm run dist failed:\n${log}`);
   assert.match(log, /Baked into the package/);
+  // The documented offline route: Electron comes from the folder, so nothing is downloaded.
+  assert.match(log, /using custom unpacked Electron distribution/);
   return join(output, 'linux-unpacked');
 }
 
@@ -278,6 +290,50 @@ describe('npm run dist refuses a build it must not make', () => {
     assert.equal(url.status, 1);
     assert.match(url.output, /AUTH0_DOMAIN must be the bare host name/);
   });
+});
+
+describe('npm run dist without internet access', () => {
+  test(
+    'a download that fails ends in one plain sentence saying what and how, no stack trace, exit code 1',
+    { timeout: 180_000 },
+    () => {
+      const temp = mkdtempSync(join(tmpdir(), 'desktop-login-offline-dist-'));
+      try {
+        // The download fails the way it does offline, on any machine: the mirror's name does not
+        // resolve (.invalid, RFC 6761), and no proxy may answer in its place.
+        const env = {
+          ...distEnv(FAKE_TENANT),
+          ELECTRON_MIRROR: 'https://electron-mirror.invalid/',
+          ...Object.fromEntries(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].map((name) => [name, ''])),
+        };
+        const started = Date.now();
+        const { status, stdout, stderr } = runDist(env, [`-c.directories.output=${join(temp, 'out')}`], 170_000);
+        process.stdout.write(`# npm run dist stopped after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        assert.equal(status, 1, `${stdout}${stderr}`);
+        const last = stderr.trimEnd().split('\n').at(-1) ?? '';
+        assert.match(
+          last,
+          /^npm run dist: electron-builder could not download (?:Electron \S+ for \S+|the Electron \S+ headers to rebuild keytar) \(.+\); without internet access, .+ \(see README\.md, "Packaging and signing"\)\.$/,
+          `the last line:\n${stderr}`,
+        );
+        assert.match(last, /electron-mirror\.invalid|no network connection/, 'it names the host it could not reach');
+        assert.doesNotMatch(`${stdout}${stderr}`, /^\s+at /m, 'no stack frame');
+        assert.doesNotMatch(
+          `${stdout}${stderr}`,
+          /⨯|failedTask=|stackTrace=/,
+          "no part of electron-builder's error report",
+        );
+        assert.match(
+          stdout,
+          /• packaging\s+platform=|• preparing\s+moduleName=/,
+          "electron-builder's progress was shown",
+        );
+      } finally {
+        rmSync(join(root, 'dist', 'main', BAKED_SETTINGS_FILE), { force: true });
+        rmSync(temp, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('the packed app (electron-builder --dir, placeholder Electron: packed, not run)', () => {

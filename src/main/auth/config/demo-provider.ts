@@ -5,8 +5,8 @@ export const DEMO_ISSUER_VARIABLE = 'DESKTOP_LOGIN_DEMO_ISSUER';
 /** The client the local demo identity provider registers. */
 export const DEMO_CLIENT_ID = 'desktop-login-demo';
 /**
- * The port `npm run idp` listens on without IDP_PORT. The auth core may not import tools/, so this
- * repeats tools/idp/idp-port.ts's DEFAULT_IDP_PORT; a unit test keeps the two equal.
+ * The port `npm run idp` listens on without IDP_PORT. The auth core may not import the local
+ * provider's code, so this repeats its DEFAULT_IDP_PORT (idp-port.ts); a unit test keeps the two equal.
  */
 export const DEMO_DEFAULT_PORT = 4400;
 
