@@ -20,11 +20,11 @@ export default defineConfig({
     {
       name: 'renderer',
       // node:test's *.test.ts files share the folder; Playwright must never load them.
-      testMatch: '**/renderer.spec.ts',
+      testMatch: ['**/renderer.spec.ts', '**/renderer-*.spec.ts'],
       use: {
         browserName: 'chromium',
-        // The app window's size (src/main/window.ts), rounded for the screenshots.
-        viewport: { width: 480, height: 680 },
+        // The app window's default content size (src/main/window.ts sets useContentSize).
+        viewport: { width: 480, height: 640 },
         launchOptions: {
           ...(executablePath === undefined ? {} : { executablePath }),
           args: browserArgs(process.platform, process.getuid?.()),

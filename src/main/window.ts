@@ -17,6 +17,11 @@ export function createMainWindow(mainDir: string): {
   const entry = rendererEntry(mainDir);
   const entryUrl = pathToFileURL(entry).href;
   const window = new BrowserWindow({
+    // With useContentSize, Electron applies the size and the minimum size to the page's viewport
+    // (content size constraints), not to the frame, whose title bar and borders differ per OS.
+    // Every state fits both sizes without the page scrolling, buttons in view; only long content
+    // scrolls inside its own box (test/e2e/renderer-layout.spec.ts checks both sizes).
+    useContentSize: true,
     width: 480,
     height: 640,
     minWidth: 380,

@@ -58,7 +58,15 @@ export type Persistence = 'saving' | 'keychain' | 'unavailable';
 
 /** The one state the app is in at any moment. */
 export type AuthState =
-  | { readonly status: 'signed-out'; readonly reason?: AuthErrorInfo }
+  | {
+      readonly status: 'signed-out';
+      readonly reason?: AuthErrorInfo;
+      /**
+       * Present when Logout ended the session, and until the next sign-in starts: the UI confirms
+       * "You're signed out." then, and says nothing of the kind when the app has just started.
+       */
+      readonly afterLogout?: true;
+    }
   | {
       readonly status: 'signing-in';
       readonly step: LoginStep;

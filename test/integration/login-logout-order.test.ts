@@ -52,7 +52,7 @@ describe('the order of Login and Logout presses', () => {
       await Promise.all([firstLogout, login]);
       assert.deepEqual(opened, [], 'no sign-in page was opened');
       assert.equal(idp.requestLog.length, requests, 'the provider heard nothing');
-      assert.deepEqual(service.getState(), { status: 'signed-out' });
+      assert.deepEqual(service.getState(), { status: 'signed-out', afterLogout: true });
       await service.dispose();
     },
   );

@@ -128,7 +128,7 @@ describe('signing in through the system browser', () => {
     assert.equal(final.status, 'error');
     assert.equal(final.status === 'error' && final.error.code, 'access_denied');
     // The app's own words only: the provider's error_description stays in main (DESIGN checklist 13).
-    assert.equal(final.status === 'error' && final.error.message, 'Sign-in was declined. Press Login to try again.');
+    assert.equal(final.status === 'error' && final.error.message, 'Sign-in was declined on the sign-in page.');
     const port = Number(new URL(opener.urls[0].searchParams.get('redirect_uri')!).port);
     await opener.pages[0].getByText('Sign-in did not complete').waitFor();
     assert.equal(await portIsClosed(port), true);

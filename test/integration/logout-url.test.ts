@@ -66,7 +66,7 @@ describe('the logout URL', () => {
         const { idToken } = stored.session.tokens;
         assert.ok(idToken !== undefined && idToken.length > 0, 'the provider issued an ID token');
 
-        assert.deepEqual(await app.service.logout(), { status: 'signed-out' });
+        assert.deepEqual(await app.service.logout(), { status: 'signed-out', afterLogout: true });
         await app.opener.settled();
 
         const url = app.opener.urls.at(-1);

@@ -282,7 +282,7 @@ describe('no token leaks: canaries from a real session', () => {
           canaries.addSession('refreshed', await store.load());
           ok(await call('auth:check-setup'));
 
-          assert.deepEqual(ok(await call('auth:logout')), { status: 'signed-out' });
+          assert.deepEqual(ok(await call('auth:logout')), { status: 'signed-out', afterLogout: true });
           await app.opener.settled();
           await call('auth:get-state');
         } finally {

@@ -94,7 +94,7 @@ describe('a refresh token logout could not revoke', () => {
       app.service,
       (next) => next.status === 'signed-out' && next.reason === undefined,
     );
-    assert.deepEqual(cleared, { status: 'signed-out' });
+    assert.deepEqual(cleared, { status: 'signed-out', afterLogout: true });
     assert.deepEqual(await pending.list(), []);
     assert.equal(idp.countRequests(REVOKE) - revocations, 1, 'the timer retried once');
     await app.service.dispose();

@@ -76,10 +76,10 @@ describe('ending the provider session', () => {
     async () => {
       const { app, loggedOut } = await signInThenLogOut((page, url) => personSignsInAndOut(idp)(page, url));
       await app.opener.settled();
-      assert.deepEqual(loggedOut, { status: 'signed-out' });
+      assert.deepEqual(loggedOut, { status: 'signed-out', afterLogout: true });
       // Past the wait: the page was visited, so no warning follows.
       await new Promise((resolve) => setTimeout(resolve, SIGNED_OUT_PAGE_WAIT_MS + 500));
-      assert.deepEqual(app.service.getState(), { status: 'signed-out' });
+      assert.deepEqual(app.service.getState(), { status: 'signed-out', afterLogout: true });
       await app.service.dispose();
     },
   );

@@ -526,7 +526,7 @@ describe('session faults (real provider, browser and keychain)', () => {
         const revocations = provider.countRequests('/oauth/revoke');
         const state = await app.service.logout();
         await app.opener.settled();
-        assert.deepEqual(state, { status: 'signed-out' });
+        assert.deepEqual(state, { status: 'signed-out', afterLogout: true });
         const url = app.opener.urls.at(-1);
         assert.ok(url);
         assert.equal(`${url.origin}${url.pathname}`, `${provider.origin}/v2/logout`);

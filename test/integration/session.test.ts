@@ -91,7 +91,7 @@ describe('keeping the session', () => {
       const revocations = idp.countRequests('/oauth/revoke');
       const loggedOut = await second.service.logout();
       await second.opener.settled();
-      assert.deepEqual(loggedOut, { status: 'signed-out' });
+      assert.deepEqual(loggedOut, { status: 'signed-out', afterLogout: true });
       assert.equal(idp.countRequests('/oauth/revoke') - revocations, 1);
       assert.deepEqual(await keytar.findCredentials(second.config.keychainService), []);
       const logoutPage = second.opener.pages.at(-1)!;

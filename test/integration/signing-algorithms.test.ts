@@ -104,7 +104,7 @@ describe('signing in with each algorithm a tenant signs ID tokens with', () => {
 
       const loggedOut = await second.service.logout();
       await second.opener.settled();
-      assert.deepEqual(loggedOut, { status: 'signed-out' });
+      assert.deepEqual(loggedOut, { status: 'signed-out', afterLogout: true });
       assert.deepEqual(await keytar.findCredentials(service), []);
       await second.service.dispose();
     });

@@ -31,6 +31,8 @@ export interface LaunchOptions {
   invokeHook?: string;
   /** The keychain the core uses, e.g. the test keychain behind a hand on its timing; by default the test keychain. */
   keytar?: SecretStore;
+  /** The person's browser profile, e.g. one whose routes stall or fail; by default a fresh one. */
+  profile?: Promise<BrowserContext>;
 }
 
 interface RendererWorkerFixtures {
@@ -114,6 +116,7 @@ export const test = base.extend<RendererTestFixtures, RendererWorkerFixtures>({
         keytar: options.keytar ?? keychain.keytar,
         env: { KEYCHAIN_SERVICE: keychain.serviceName(keychainLabel) },
         ...(options.act ? { act: options.act } : {}),
+        ...(options.profile ? { profile: options.profile } : {}),
       });
       // Registered before the window opens, so a start that fails half-way is still quit.
       const windows: AppWindow[] = [];

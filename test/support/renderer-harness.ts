@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { AuthError } from '../../src/main/auth/auth-error.js';
 import type { AuthService } from '../../src/main/auth/flows/auth-service.js';
 import { createAuthHandlers, type AuthHandlers } from '../../src/main/ipc/ipc-handlers.js';
 import { registerAuthHandlersOn, send, trustedSenderCheck } from '../../src/main/ipc/trusted-ipc.js';
@@ -80,7 +81,9 @@ export async function openAppWindow(options: {
   entryUrl: string;
   /** Where the window goes; the entry URL unless a test shows a page that is not ours. */
   url?: string;
-  service: AuthService;
+  /** The auth core; undefined for an app that started with settings it could not use (`configError`). */
+  service: AuthService | undefined;
+  configError?: AuthError;
   appInfo: AppInfo;
   checkSetup?: () => Promise<SetupReport>;
   /** See PreloadBindings.invokeHook. */
@@ -91,6 +94,7 @@ export async function openAppWindow(options: {
   const payloads: unknown[] = [];
   const handlers: AuthHandlers = createAuthHandlers({
     service: options.service,
+    ...(options.configError ? { configError: options.configError } : {}),
     appInfo: options.appInfo,
     // One clipboard, as Electron's: written, read back and cleared by main.
     shell: {
@@ -126,10 +130,11 @@ export async function openAppWindow(options: {
       ...(options.invokeHook ? { invokeHook: options.invokeHook } : {}),
     }),
   });
-  const unsubscribe = options.service.subscribe((state: AuthState) => {
-    payloads.push(state);
-    send(webContents, AUTH_CHANNELS.stateChanged, state);
-  });
+  const unsubscribe =
+    options.service?.subscribe((state: AuthState) => {
+      payloads.push(state);
+      send(webContents, AUTH_CHANNELS.stateChanged, state);
+    }) ?? (() => undefined);
   await page.goto(options.url ?? options.entryUrl);
   let closed = false;
   return {

@@ -91,7 +91,7 @@ export async function runTenantStory(options: {
   const revocations = idp.countRequests('/oauth/revoke');
   const loggedOut = await second.service.logout();
   await second.opener.settled();
-  assert.deepEqual(loggedOut, { status: 'signed-out' });
+  assert.deepEqual(loggedOut, { status: 'signed-out', afterLogout: true });
   assert.equal(idp.countRequests('/oauth/revoke') - revocations, 1, 'the refresh token was revoked');
   assert.equal((await store.load()).kind, 'empty');
   const logoutUrl = second.opener.urls.at(-1);

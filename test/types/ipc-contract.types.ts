@@ -168,6 +168,12 @@ export async function rendererSideChecks(auth: AuthBridge): Promise<void> {
   const state = await auth.getState();
   // @ts-expect-error only a signed-in state has a profile
   void state.profile;
+  // @ts-expect-error only a signed-out state says whether Logout led to it
+  void state.afterLogout;
+  if (state.status === 'signed-out') {
+    const afterLogout: true | undefined = state.afterLogout;
+    void afterLogout;
+  }
 
   const stop: () => void = auth.onStateChange((next: AuthState) => next.status);
   // @ts-expect-error the state event carries a state, not app facts

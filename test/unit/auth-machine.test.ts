@@ -169,8 +169,39 @@ describe('the auth state machine (pure)', () => {
     );
     assert.deepEqual(view(out), { status: 'signing-out' });
     const done = transition(out, { type: 'logout-finished' });
-    assert.deepEqual(done, { signingOut: false });
-    assert.deepEqual(view(done), { status: 'signed-out' });
+    assert.deepEqual(done, { signingOut: false, loggedOut: true });
+    assert.deepEqual(view(done), { status: 'signed-out', afterLogout: true });
+  });
+
+  test('only a signed-out state that Logout left says so; a start-up or a cancelled sign-in does not', () => {
+    assert.deepEqual(view(INITIAL_STATE), { status: 'signed-out' });
+    assert.deepEqual(view(apply({ type: 'restored-nothing' })), { status: 'signed-out' });
+    const loggedOut = apply(
+      { type: 'restored', profile: alice, persistence: 'keychain' },
+      { type: 'logout-started' },
+      { type: 'logout-finished', notice: { code: 'browser_open_failed', message: 'No browser.' } },
+    );
+    assert.deepEqual(view(loggedOut), {
+      status: 'signed-out',
+      reason: { code: 'browser_open_failed', message: 'No browser.' },
+      afterLogout: true,
+    });
+    // A sign-in started after the logout ends the "just signed out" moment, even when it is cancelled.
+    const cancelledAfter = apply(
+      { type: 'logout-started' },
+      { type: 'logout-finished' },
+      { type: 'login-started', startedAt: 1 },
+      { type: 'login-failed', error: cancelled },
+    );
+    assert.deepEqual(view(cancelledAfter), { status: 'signed-out', reason: cancelled });
+    // Signed in again and timed out: the session's end is not a logout.
+    const endedLater = apply(
+      { type: 'logout-started' },
+      { type: 'logout-finished' },
+      { type: 'restored', profile: alice, persistence: 'keychain' },
+      { type: 'session-ended', notice: expired },
+    );
+    assert.deepEqual(view(endedLater), { status: 'signed-out', reason: expired });
   });
 
   test('a revocation that finally succeeds clears only its own message', () => {
@@ -178,7 +209,10 @@ describe('the auth state machine (pure)', () => {
       { type: 'logout-started' },
       { type: 'logout-finished', notice: { code: 'revocation_pending', message: 'x' } },
     );
-    assert.deepEqual(view(transition(pending, { type: 'revocations-settled' })), { status: 'signed-out' });
+    assert.deepEqual(view(transition(pending, { type: 'revocations-settled' })), {
+      status: 'signed-out',
+      afterLogout: true,
+    });
     const expiredState = apply({ type: 'session-ended', notice: expired });
     assert.equal(transition(expiredState, { type: 'revocations-settled' }), expiredState);
   });
@@ -186,7 +220,7 @@ describe('the auth state machine (pure)', () => {
   test('an unconfirmed provider logout is said only to a signed-out app with nothing else to say', () => {
     const afterLogout = transition(transition(INITIAL_STATE, { type: 'logout-started' }), { type: 'logout-finished' });
     const said = transition(afterLogout, { type: 'provider-logout-unconfirmed', notice: unconfirmed });
-    assert.deepEqual(view(said), { status: 'signed-out', reason: unconfirmed });
+    assert.deepEqual(view(said), { status: 'signed-out', reason: unconfirmed, afterLogout: true });
     // A login started meanwhile, a new session, or graver news already shown: nothing changes.
     const signingIn = transition(afterLogout, { type: 'login-started', startedAt: 1 });
     assert.equal(transition(signingIn, { type: 'provider-logout-unconfirmed', notice: unconfirmed }), signingIn);

@@ -19,6 +19,8 @@ export interface MachineState {
   readonly failure?: AuthErrorInfo;
   /** Why the app is signed out (cancelled, session expired, keychain locked...). */
   readonly notice?: AuthErrorInfo;
+  /** Logout ended the session and no sign-in has started since: the signed-out view confirms it. */
+  readonly loggedOut?: true;
 }
 
 /** What happened; each comes from exactly one operation of the auth service. */
@@ -49,17 +51,22 @@ export const INITIAL_STATE: MachineState = { signingOut: false };
 /** The next state. Pure: no clock, no I/O; an event that no longer applies changes nothing. */
 export function transition(state: MachineState, event: MachineEvent): MachineState {
   switch (event.type) {
-    case 'restored':
-      return { ...state, session: { profile: event.profile, persistence: event.persistence }, notice: undefined };
+    case 'restored': {
+      const { loggedOut: _loggedOut, ...rest } = state;
+      return { ...rest, session: { profile: event.profile, persistence: event.persistence }, notice: undefined };
+    }
     case 'restored-nothing':
       return state.session ? state : { ...state, notice: event.notice };
-    case 'login-started':
+    case 'login-started': {
+      // A new sign-in, whatever comes of it, is no longer "just signed out".
+      const { loggedOut: _loggedOut, ...rest } = state;
       return {
-        ...state,
+        ...rest,
         login: { step: 'opening-browser', startedAt: event.startedAt, linkAvailable: false },
         failure: undefined,
         notice: undefined,
       };
+    }
     case 'login-progressed': {
       if (!state.login) return state;
       const { type: _type, ...progress } = event;
@@ -91,7 +98,7 @@ export function transition(state: MachineState, event: MachineEvent): MachineSta
     case 'logout-started':
       return { signingOut: true, ...(state.session ? { session: state.session } : {}) };
     case 'logout-finished':
-      return { signingOut: false, ...(event.notice ? { notice: event.notice } : {}) };
+      return { signingOut: false, loggedOut: true, ...(event.notice ? { notice: event.notice } : {}) };
     case 'revocations-settled': {
       // The provider has finally revoked what logout could not: stop saying it has not.
       if (state.notice?.code !== 'revocation_pending') return state;
@@ -112,7 +119,11 @@ export function view(state: MachineState): AuthState {
   if (state.login) return { status: 'signing-in', ...state.login };
   if (state.failure) return { status: 'error', error: state.failure };
   if (state.session) return { status: 'signed-in', ...state.session };
-  return state.notice ? { status: 'signed-out', reason: state.notice } : { status: 'signed-out' };
+  return {
+    status: 'signed-out',
+    ...(state.notice ? { reason: state.notice } : {}),
+    ...(state.loggedOut ? { afterLogout: true } : {}),
+  };
 }
 
 const FOLLOWERS: Readonly<Record<AuthState['status'], readonly AuthState['status'][]>> = {

@@ -234,10 +234,10 @@ async function fetchProfile(
 function providerDenied(error: string, description: string | undefined): AuthError {
   const cause = { error: shownErrorCode(error), description: logSafeText(description) };
   if (error === 'access_denied') {
-    return new AuthError('access_denied', 'Sign-in was declined. Press Login to try again.', { cause });
+    return new AuthError('access_denied', 'Sign-in was declined on the sign-in page.', { cause });
   }
   if (error === 'login_required' || error === 'consent_required' || error === 'interaction_required') {
-    return new AuthError('provider_error', 'The identity provider needs you to sign in interactively. Press Login.', {
+    return new AuthError('provider_error', 'The identity provider needs you to sign in on its page in the browser.', {
       cause,
     });
   }

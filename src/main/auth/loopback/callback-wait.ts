@@ -66,7 +66,7 @@ export class CallbackWait {
       this.fail(
         new AuthError(
           'login_timeout',
-          'The sign-in was not completed in time. Press Login to try again; finish signing in within the browser tab that opens.',
+          'The sign-in was not completed in time. Next time, finish signing in within the browser tab that opens.',
         ),
       );
     }, options.timeoutMs);

@@ -235,12 +235,12 @@ function authorizationResponseProblem(error: unknown): AuthError {
   return issuerProblem
     ? new AuthError(
         'untrusted_endpoint',
-        'The sign-in answer did not come from the identity provider the app asked (RFC 9207 issuer check), so the app did not use it. Press Login to try again; if it keeps happening, check AUTH0_DOMAIN.',
+        'The sign-in answer did not come from the identity provider the app asked (RFC 9207 issuer check), so the app did not use it. If it keeps happening, check AUTH0_DOMAIN.',
         { cause: error },
       )
     : new AuthError(
         'provider_error',
-        'The sign-in answer did not match the sign-in the app started, so the app did not use it. Press Login to try again.',
+        'The sign-in answer did not match the sign-in the app started, so the app did not use it.',
         { cause: error },
       );
 }
