@@ -91,5 +91,7 @@ function installElectronStandIns(bindings: PreloadBindings, preload: PreloadModu
  */
 export async function preloadInitScript(bindings: PreloadBindings): Promise<string> {
   const source = await readFile(PRELOAD_PATH, 'utf8');
-  return `(${installElectronStandIns.toString()})(${JSON.stringify(bindings)}, function (require, module, exports) {\n${source}\n});`;
+  // Under tsx (node:test, scripts/) esbuild keeps function names by calling a `__name` helper
+  // inside the serialised function; the page has none, so one is in scope here, not on window.
+  return `(() => {\nconst __name = (target) => target;\n(${installElectronStandIns.toString()})(${JSON.stringify(bindings)}, function (require, module, exports) {\n${source}\n});\n})();`;
 }
