@@ -73,6 +73,31 @@ export interface IdpOptions {
    * port) to model an outage or a key rotation: its refresh tokens stay valid. Default: a new one.
    */
   store?: MemoryStore;
+  /** Sender-constrained tokens (DPoP, RFC 9449) at the token endpoint and the demo API; see IdpDpopOptions. */
+  dpop?: IdpDpopOptions;
+}
+
+/**
+ * Where a server-provided DPoP nonce (RFC 9449 §8, §9) is required: at the token endpoint, at the
+ * demo API, at both, or nowhere. Both share one nonce source, because they share an origin and
+ * clients keep one nonce per origin.
+ */
+export type IdpDpopNonce = 'none' | 'token' | 'api' | 'both';
+
+/** DPoP as a tenant offers it; every member is optional. */
+export interface IdpDpopOptions {
+  /**
+   * False turns DPoP off, like a tenant without it: discovery does not advertise it, proofs at the
+   * token endpoint are ignored (Bearer tokens) and the demo API accepts only Bearer. Default true.
+   */
+  enabled?: boolean;
+  /** Where the first proof without a nonce is answered with use_dpop_nonce. Default 'none'. */
+  nonce?: IdpDpopNonce;
+  /**
+   * Token requests without a proof are refused with invalid_grant, like Auth0's "Require Sender
+   * Constraining" on the application (client metadata dpop_bound_access_tokens). Default false.
+   */
+  required?: boolean;
 }
 
 /** IdpOptions checked and with every default filled in; the signing keys are settled separately. */
@@ -96,6 +121,7 @@ export interface IdpSettings {
   readonly keepAlive: boolean;
   readonly issuerPort: number | undefined;
   readonly store: MemoryStore;
+  readonly dpop: Readonly<Required<IdpDpopOptions>>;
 }
 
 /** Checks the options, throwing a TypeError that names the first bad one, and fills in the defaults. */
@@ -134,7 +160,21 @@ export function resolveIdpSettings(options: IdpOptions): IdpSettings {
     keepAlive: options.keepAlive === true,
     issuerPort,
     store: options.store ?? new MemoryStore(),
+    dpop: checkDpop(options.dpop ?? {}),
   };
+}
+
+const DPOP_NONCE_MODES: readonly IdpDpopNonce[] = ['none', 'token', 'api', 'both'];
+
+function checkDpop(options: IdpDpopOptions): Required<IdpDpopOptions> {
+  const enabled = options.enabled !== false;
+  const nonce = options.nonce ?? 'none';
+  const required = options.required === true;
+  if (!DPOP_NONCE_MODES.includes(nonce))
+    throw new TypeError(`dpop.nonce must be one of ${DPOP_NONCE_MODES.join(', ')}`);
+  if (!enabled && (nonce !== 'none' || required))
+    throw new TypeError('dpop.nonce and dpop.required need DPoP enabled (dpop.enabled is false)');
+  return { enabled, nonce, required };
 }
 
 function checkPaths(name: string, paths: readonly string[]): string[] {

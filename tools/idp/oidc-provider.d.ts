@@ -71,6 +71,8 @@ declare module 'oidc-provider' {
     redirect_uris?: string[];
     post_logout_redirect_uris?: string[];
     id_token_signed_response_alg?: string;
+    /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+    dpop_bound_access_tokens?: boolean;
   }
 
   export interface Client {
@@ -182,6 +184,7 @@ declare module 'oidc-provider' {
     interactions?: { url?: (ctx: KoaContext, interaction: Interaction) => string | Promise<string> };
     issueRefreshToken?: (ctx: KoaContext, client: Client, code: ScopedModel) => boolean | Promise<boolean>;
     pkce?: { required?: (ctx: KoaContext, client: Client) => boolean };
+    rotateRefreshToken?: boolean | ((ctx: KoaContext) => boolean | Promise<boolean>);
     renderError?: (ctx: KoaContext, out: ErrorOut, error: Error) => void | Promise<void>;
     routes?: Partial<
       Record<
@@ -195,7 +198,7 @@ declare module 'oidc-provider' {
         number
       >
     >;
-    enabledJWA?: { idTokenSigningAlgValues?: string[] };
+    enabledJWA?: { idTokenSigningAlgValues?: string[]; dPoPSigningAlgValues?: string[] };
     formats?: {
       customizers?: {
         jwt?: (
@@ -207,7 +210,14 @@ declare module 'oidc-provider' {
     };
     features?: {
       devInteractions?: { enabled: boolean };
-      dPoP?: { enabled: boolean };
+      dPoP?: {
+        enabled: boolean;
+        /** 32 bytes; turns on server-provided nonces (RFC 9449 §8). */
+        nonceSecret?: Buffer;
+        /** Whether this request's proof must carry a nonce; needs `nonceSecret`. */
+        requireNonce?: (ctx: ContextWithOidc) => boolean;
+        allowReplay?: boolean;
+      };
       pushedAuthorizationRequests?: { enabled: boolean };
       userinfo?: { enabled: boolean };
       revocation?: {
@@ -292,5 +302,18 @@ declare module 'oidc-provider' {
     class SessionNotFound extends OIDCProviderError {
       constructor(description?: string);
     }
+  }
+}
+
+// The nonce generator behind features.dPoP.nonceSecret, an internal module of oidc-provider 9.13
+// (it has no package exports map, so the path resolves). The demo API uses it to hand out and check
+// the same nonces as the token endpoint; see dpop-nonces.ts.
+declare module 'oidc-provider/lib/helpers/challenge.js' {
+  // eslint-disable-next-line no-restricted-syntax -- the module's own shape: its only export is the default one
+  export default class ServerChallenge {
+    /** `secret` must be 32 bytes; `info` separates uses of one secret ('DPoP' for DPoP nonces). */
+    constructor(secret: Buffer, info: string);
+    nextChallenge(): string;
+    checkChallenge(challenge: string): boolean;
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type * as OidcProviderModule from 'oidc-provider';
 import type { ClientMetadata, Configuration, CookieOptions } from 'oidc-provider';
+import { DPOP_SIGNING_ALGS } from './dpop-proof.js';
 import { GROUPS_CLAIM } from './groups-claim.js';
 import type { IdpSettings } from './idp-options.js';
 import { interactionPath } from './interactions.js';
@@ -38,6 +39,8 @@ export interface ConfigurationInput {
   readonly sessionCookie: CookieOptions;
   /** oidc-provider's error classes, from the module loadOidcProvider imported. */
   readonly errors: ProviderErrors;
+  /** The 32-byte secret DPoP nonces are derived from, when any server requires them (see dpop-nonces.ts). */
+  readonly dpopNonceSecret: Buffer | undefined;
 }
 
 /** The oidc-provider configuration of an Auth0-like tenant with one native client and one API. */
@@ -47,6 +50,7 @@ export function providerConfiguration({
   idTokenSecret,
   sessionCookie,
   errors,
+  dpopNonceSecret,
 }: ConfigurationInput): Configuration {
   const { groups, idTokenSigningAlg: idTokenAlg } = settings;
   return {
@@ -74,7 +78,11 @@ export function providerConfiguration({
     responseTypes: ['code'],
     pkce: { required: () => true },
     routes: { ...ROUTES },
-    enabledJWA: { idTokenSigningAlgValues: idTokenAlg === 'HS256' ? ['HS256', 'RS256', 'PS256'] : [idTokenAlg] },
+    enabledJWA: {
+      idTokenSigningAlgValues: idTokenAlg === 'HS256' ? ['HS256', 'RS256', 'PS256'] : [idTokenAlg],
+      // The same list the demo API accepts, so a client choosing its key from discovery is good at both.
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
+    },
     ttl: tokenLifetimes(settings),
     findAccount: accountFinder(groups),
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
@@ -82,7 +90,9 @@ export function providerConfiguration({
     // token issued. offlineAccessAsAuth0 makes sure offline_access survives to the grant.
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    ...(settings.refreshTokenRotation ? {} : { rotateRefreshToken: false }),
+    // Stated rather than left to oidc-provider's default, which stops rotating refresh tokens once
+    // they are DPoP-bound: Auth0's rotation setting applies to every refresh, bound or not.
+    rotateRefreshToken: settings.refreshTokenRotation,
     clientBasedCORS: () => false,
     formats: {
       customizers: {
@@ -95,7 +105,7 @@ export function providerConfiguration({
     renderError: (ctx, out) => {
       sendHtml(ctx, ctx.status, errorPage(out.error ?? 'server_error', out.error_description));
     },
-    features: providerFeatures(settings, errors),
+    features: providerFeatures(settings, errors, dpopNonceSecret),
   };
 }
 
@@ -113,6 +123,8 @@ function clientMetadata(settings: IdpSettings, idTokenSecret: string | undefined
     post_logout_redirect_uris: loopbackUris(settings.logoutPaths),
     ...(idTokenSecret !== undefined ? { client_secret: idTokenSecret } : {}),
     id_token_signed_response_alg: settings.idTokenSigningAlg,
+    // RFC 9449 §5.2: token requests without a proof are refused (invalid_grant).
+    ...(settings.dpop.required ? { dpop_bound_access_tokens: true } : {}),
   };
 }
 
@@ -155,11 +167,11 @@ function accountFinder(groups: readonly string[] | undefined): Configuration['fi
   };
 }
 
-function providerFeatures(settings: IdpSettings, errors: ProviderErrors): Features {
+function providerFeatures(settings: IdpSettings, errors: ProviderErrors, nonceSecret: Buffer | undefined): Features {
   return {
     devInteractions: { enabled: false },
-    // Plain bearer tokens and no PAR, like a default Auth0 tenant.
-    dPoP: { enabled: false },
+    dPoP: dpopFeature(settings, nonceSecret),
+    // No PAR, like a default Auth0 tenant.
     pushedAuthorizationRequests: { enabled: false },
     userinfo: { enabled: true },
     revocation: {
@@ -172,6 +184,23 @@ function providerFeatures(settings: IdpSettings, errors: ProviderErrors): Featur
       postLogoutSuccessSource: (ctx) => sendMessagePage(ctx, 200, 'You are signed out', 'You can close this window.'),
     },
     resourceIndicators: resourceIndicators(settings, errors),
+  };
+}
+
+/**
+ * DPoP at the token endpoint. oidc-provider binds the access token to the proof's key (a JWT one
+ * carries `cnf.jkt`) and, for this public client, the refresh token too (RFC 9449 §5). With a nonce
+ * secret it hands out nonces on DPoP responses and accepts them, also when only the demo API
+ * requires them: clients keep one nonce per origin and send the API's to the token endpoint too.
+ */
+function dpopFeature(settings: IdpSettings, nonceSecret: Buffer | undefined): Features['dPoP'] {
+  const { enabled, nonce } = settings.dpop;
+  const tokenNeedsNonce = nonce === 'token' || nonce === 'both';
+  return {
+    enabled,
+    ...(nonceSecret !== undefined ? { nonceSecret } : {}),
+    requireNonce: (ctx) => tokenNeedsNonce && ctx.oidc.route === 'token',
+    allowReplay: false,
   };
 }
 

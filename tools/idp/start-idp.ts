@@ -4,6 +4,8 @@ import type { CookieOptions, KoaMiddleware, Provider } from 'oidc-provider';
 import { auth0LogoutRoute } from './auth0-logout.js';
 import { offlineAccessAsAuth0 } from './auth0-offline-access.js';
 import { demoApiRoute } from './demo-api.js';
+import type { DemoApiOptions } from './demo-api.js';
+import { createDpopNonces } from './dpop-nonces.js';
 import { createFaults } from './faults.js';
 import type { FaultControls } from './faults.js';
 import { resolveIdpSettings } from './idp-options.js';
@@ -18,7 +20,7 @@ import { assertUsableKeys, generateProviderKeys, labelRsaKeysAsAuth0, toPublicJw
 import { TEST_USERS } from './test-users.js';
 import type { TestUser } from './test-users.js';
 
-export type { IdpOptions } from './idp-options.js';
+export type { IdpDpopNonce, IdpDpopOptions, IdpOptions } from './idp-options.js';
 export { MemoryStore } from './memory-store.js';
 export { generateSigningKey } from './signing-keys.js';
 export type { IdpIdTokenAlg } from './signing-keys.js';
@@ -55,6 +57,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const keys = options.keys ? options.keys.map((key) => ({ ...key })) : await generateProviderKeys(idTokenAlg);
   assertUsableKeys(keys, idTokenAlg);
   const idTokenSecret = idTokenAlg === 'HS256' ? randomBytes(32).toString('base64url') : undefined;
+  const dpopNonceSecret = settings.dpop.nonce === 'none' ? undefined : randomBytes(32);
 
   const { Provider, errors } = await loadOidcProvider();
   const server = await bindProviderServer(settings.tls, settings.port, settings);
@@ -64,7 +67,15 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
 
   let provider: Provider;
   try {
-    provider = new Provider(issuer, providerConfiguration({ settings, keys, idTokenSecret, sessionCookie, errors }));
+    const configuration = providerConfiguration({
+      settings,
+      keys,
+      idTokenSecret,
+      sessionCookie,
+      errors,
+      dpopNonceSecret,
+    });
+    provider = new Provider(issuer, configuration);
   } catch (error) {
     await server.close();
     throw error;
@@ -82,7 +93,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   });
   provider.use(recordRequests(requestLog));
   provider.use(faults.middleware);
-  for (const route of auth0Routes(provider, { issuer, audience: settings.audience, keys, sessionCookie })) {
+  const api = demoApiOptions(issuer, settings, keys, dpopNonceSecret);
+  for (const route of auth0Routes(provider, { api, sessionCookie })) {
     provider.use(route);
   }
   server.attach(provider.callback());
@@ -97,17 +109,40 @@ function recordRequests(requestLog: RequestLog): KoaMiddleware {
   };
 }
 
+/** The demo API's settings: DPoP as the tenant offers it, with the token endpoint's nonces. */
+function demoApiOptions(
+  issuer: string,
+  settings: IdpSettings,
+  keys: readonly JWK[],
+  nonceSecret: Buffer | undefined,
+): DemoApiOptions {
+  const { enabled, nonce } = settings.dpop;
+  return {
+    issuer,
+    audience: settings.audience,
+    publicKeys: toPublicJwks(keys),
+    ...(enabled
+      ? {
+          dpop: {
+            nonces: nonceSecret === undefined ? undefined : createDpopNonces(nonceSecret),
+            requireNonce: nonce === 'api' || nonce === 'both',
+          },
+        }
+      : {}),
+  };
+}
+
 /** What makes the provider look like an Auth0 tenant, in the order it is mounted after the faults. */
 function auth0Routes(
   provider: Provider,
-  tenant: { issuer: string; audience: string; keys: readonly JWK[]; sessionCookie: CookieOptions },
+  tenant: { api: DemoApiOptions; sessionCookie: CookieOptions },
 ): KoaMiddleware[] {
   return [
     labelRsaKeysAsAuth0(ROUTES.jwks),
     offlineAccessAsAuth0(ROUTES.authorization),
     interactionRoutes(provider),
     auth0LogoutRoute(provider, tenant.sessionCookie),
-    demoApiRoute({ issuer: tenant.issuer, audience: tenant.audience, publicKeys: toPublicJwks(tenant.keys) }),
+    demoApiRoute(tenant.api),
   ];
 }
 
