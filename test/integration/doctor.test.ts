@@ -128,7 +128,7 @@ describe('npm run doctor, against the local Auth0-like provider', () => {
     assert.match(text, /^Checking the local demo identity provider at http:\/\/127\.0\.0\.1:\d+\/ /);
     assert.match(text, /^PASS {2}Callback URL registered$/m);
     assert.match(text, /^WARN {2}Electron binary\n {6}.+\n {6}Fix: Run `npx install-electron --no`/m);
-    assert.match(text, /0 failed, 1 warned, 13 passed\.\n$/);
+    assert.match(text, /0 failed, 1 warned, 14 passed\.\n$/);
 
     const withElectron = await doctor(demoEnv(idp), { findElectronBinary: () => '/opt/electron/electron' });
     assert.equal(check(withElectron, 'electron').verdict, 'pass');

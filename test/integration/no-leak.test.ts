@@ -44,6 +44,8 @@ class Canaries {
     this.add(`${label} access token`, store.session.tokens.accessToken);
     this.add(`${label} refresh token`, store.session.tokens.refreshToken);
     this.add(`${label} ID token`, store.session.tokens.idToken);
+    // The DPoP private key: its `d` must stay in the keychain like the tokens it protects.
+    this.add(`${label} DPoP private key`, store.session.dpopKey?.d);
   }
 
   /** Every kind of secret observed. */
@@ -302,6 +304,7 @@ describe('no token leaks: canaries from a real session', () => {
         'id_token',
         'signed-in access token',
         'refreshed refresh token',
+        'signed-in DPoP private key',
       ]) {
         assert.ok(names.includes(expected), `observed ${expected}`);
       }

@@ -128,9 +128,14 @@ describe('access tokens that live no longer than the refresh margin', () => {
       await signedIn(first);
       await first.service.dispose();
       // Write the session back the way an older version stored it: expiry only, no lifetime.
-      const { tokens, profile } = await saved(first);
+      const { tokens, profile, dpopKey } = await saved(first);
       const { lifetimeMs: _lifetime, ...older } = tokens as typeof tokens & { lifetimeMs?: number };
-      await createKeychainTokenStore(keytar, first.config.keychainService).save({ tokens: older, profile });
+      // The DPoP key stays: without it the entry is refused as a lost key (dpop.test.ts), not read as an old one.
+      await createKeychainTokenStore(keytar, first.config.keychainService).save({
+        tokens: older,
+        profile,
+        ...(dpopKey ? { dpopKey } : {}),
+      });
 
       const second = appOn(withRefresh, env, clock);
       const tokenRequests = withRefresh.countRequests('/oauth/token');

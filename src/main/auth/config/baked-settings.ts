@@ -20,6 +20,7 @@ export const BAKED_SETTING_NAMES = [
   'API_BASE_URL',
   'LOGIN_TIMEOUT_SECONDS',
   'AUTH0_ID_TOKEN_ALG',
+  'AUTH0_DPOP',
 ] as const;
 
 /** One of the setting names a package may carry. */

@@ -41,7 +41,15 @@ export interface AuthConfig {
    * the asymmetric algorithms the provider advertises (id-token-algs.ts).
    */
   readonly idTokenAlg?: IdTokenAlg;
+  /**
+   * DPoP (RFC 9449, AUTH0_DPOP): `auto` binds tokens to a key when discovery advertises ES256 in
+   * dpop_signing_alg_values_supported, `always` even when it does not, `never` sends Bearer tokens.
+   */
+  readonly dpop: DpopMode;
 }
+
+/** When the app asks for DPoP-bound tokens; see AuthConfig.dpop. */
+export type DpopMode = 'auto' | 'always' | 'never';
 
 /** The environment variables the app reads; everything else is ignored. */
 export type AuthEnv = Readonly<Record<string, string | undefined>>;
@@ -94,6 +102,7 @@ export function loadConfig(env: AuthEnv): AuthConfig {
   const keychainService = value('KEYCHAIN_SERVICE') ?? DEFAULT_KEYCHAIN_SERVICE;
   if (keychainService.length > 100) problems.push('KEYCHAIN_SERVICE must be at most 100 characters.');
   const idTokenAlg = parseIdTokenAlg(value('AUTH0_ID_TOKEN_ALG'), problems);
+  const dpop = parseDpopMode(value('AUTH0_DPOP'), problems);
 
   if (problems.length > 0 || issuer === undefined || clientId === undefined || callback === undefined) {
     throw new AuthError(
@@ -113,7 +122,22 @@ export function loadConfig(env: AuthEnv): AuthConfig {
     demo,
     keychainService: `${keychainService} (${issuer.host})`,
     ...(idTokenAlg !== undefined ? { idTokenAlg } : {}),
+    dpop,
   };
+}
+
+/** AUTH0_DPOP: unset is auto, `true` always, `false` never (any case). */
+function parseDpopMode(raw: string | undefined, problems: string[]): DpopMode {
+  if (raw === undefined) return 'auto';
+  const lower = raw.toLowerCase();
+  if (lower === 'true') return 'always';
+  if (lower === 'false') return 'never';
+  const shown = raw.length <= 40 ? raw : `${raw.slice(0, 40)}…`;
+  problems.push(
+    `AUTH0_DPOP must be true or false, or left unset (it is "${shown}"). Unset, the app binds its tokens to a key (DPoP) ` +
+      'when the tenant offers it; true always asks for DPoP; false never does.',
+  );
+  return 'auto';
 }
 
 /** The issuer from AUTH0_DOMAIN, else from the demo provider's variable; a tenant always wins over the demo. */

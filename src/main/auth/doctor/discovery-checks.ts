@@ -4,6 +4,7 @@ import { DEMO_ISSUER_VARIABLE, type AuthConfig } from '../config/config.js';
 import { demoProviderAdviceFor, isLoopbackHost } from '../config/demo-provider.js';
 import { createDiscoveryCache } from '../oidc/oidc-discovery.js';
 import { result, skipped, type CheckResult } from './check-result.js';
+import { checkDpop } from './dpop-check.js';
 import { findCause, isTlsHandshakeFailure, networkFix, networkReason } from './error-causes.js';
 
 /** The discovery checks, and the provider configuration the later checks talk to. */
@@ -45,13 +46,14 @@ export async function checkDiscovery(
       result('issuer', 'pass', `Discovery states the issuer ${metadata.issuer}, as configured.`),
       checkPkce(metadata),
       checkLogoutEndpoints(metadata),
+      checkDpop(config, metadata),
     ],
   };
 }
 
 /** The checks that need discovery, skipped `because` it failed. */
 function laterChecks(because: string): CheckResult[] {
-  return [skipped('pkce', because), skipped('logout-endpoints', because)];
+  return [skipped('pkce', because), skipped('logout-endpoints', because), skipped('dpop', because)];
 }
 
 /** Why discovery could not be loaded or used, with the fix; every check after it is skipped. */

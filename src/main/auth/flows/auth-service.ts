@@ -10,6 +10,7 @@ import { createLoginRunner, type LoginRunner } from './login-runner.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createLogoutRunner, type LogoutRunner } from './logout-runner.js';
 import { createDiscoveryCache, type DiscoveryCache, type ProviderNetwork } from '../oidc/oidc-discovery.js';
+import { createDpopProofs } from '../oidc/dpop-proofs.js';
 import { createKeepAliveFetch } from '../oidc/keep-alive-fetch.js';
 import { createProviderRequests, type ProviderRequests } from './provider-requests.js';
 import { createMemoryPendingRevocations, type PendingRevocations } from '../session/pending-revocations.js';
@@ -160,9 +161,13 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
     delaysMs: deps.revocationRetryDelaysMs ?? DEFAULT_REVOCATION_RETRY_DELAYS_MS,
     onSettled: () => state.dispatch({ type: 'revocations-settled' }),
   });
+  // One handle per DPoP key for the service's life: the sign-in that made the key, its refreshes
+  // and API calls share it, so a server's DPoP nonce is asked for once.
+  const proofs = createDpopProofs(config);
   const keeper = createSessionKeeper({
     config,
     discovery,
+    proofs,
     ...(deps.tokenStore ? { store: deps.tokenStore } : {}),
     logger,
     now,
@@ -179,6 +184,7 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
     now,
     runningLogout: () => logouts.running(),
     preconnect: (url) => requests.preconnect(url),
+    proofs,
   });
   const logouts = createLogoutRunner({
     ...flows,

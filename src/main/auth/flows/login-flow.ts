@@ -5,12 +5,14 @@ import type { AuthConfig } from '../config/config.js';
 import { isAllowedExternalUrl } from '../oidc/external-url.js';
 import type { Logger } from '../logger.js';
 import { startCallbackServer, type CallbackResult, type CallbackServer } from '../loopback/loopback-server.js';
+import { usesDpop, type DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
 import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
 import { preconnectUrl } from '../oidc/token-endpoint-preconnect.js';
+import { createDpopKey, type DpopPrivateJwk } from '../session/dpop-key.js';
 import type { Adoption } from '../session/session-keeper.js';
 import { tokenSetFromResponse, type TokenSet } from '../session/token-set.js';
 
@@ -35,7 +37,9 @@ export interface LoginFlowDeps {
    * Takes the session: resolves once the app holds it (and shows the person signed in), with
    * the keychain write's outcome still to come; the browser tab is told after that.
    */
-  readonly onAuthenticated: (tokens: TokenSet, profile: Profile) => Promise<Adoption>;
+  readonly onAuthenticated: (tokens: TokenSet, profile: Profile, dpopKey?: DpopPrivateJwk) => Promise<Adoption>;
+  /** The handles that sign DPoP proofs; a sign-in that uses DPoP makes a new key (dpop-proofs.ts). */
+  readonly proofs: DpopProofs;
   /**
    * Handed the callback server once it listens. After the login it may linger for the tab's
    * last page; whoever needs the port next (another login, a logout's page) closes it first.
@@ -82,39 +86,68 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
     if (callback.kind === 'authorized') deps.onStep('exchanging-code');
     const currentUrl = new URL(server.redirectUri);
     currentUrl.search = callback.params.toString();
+    const dpop = callback.kind === 'authorized' ? await sessionKey(deps, oidc) : undefined;
     let response: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       // An error answer goes through openid-client too: its RFC 9207 check of `iss` runs before
       // it looks at `error`, so a mixed-up provider cannot pass its refusal off as ours (§2.4).
       // No token request is made for an error answer.
-      response = await exchangeCode(deps.discovery, oidc, currentUrl, {
-        pkceCodeVerifier: codeVerifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-      });
+      response = await exchangeCode(
+        deps.discovery,
+        oidc,
+        currentUrl,
+        {
+          pkceCodeVerifier: codeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+          idTokenExpected: true,
+        },
+        dpop?.handle,
+      );
     } catch (error) {
       throw codeExchangeFailure(callback, error);
     }
     throwIfCancelled(signal);
 
-    const claims = response.claims();
-    if (claims === undefined)
-      throw new AuthError('id_token_invalid', 'The identity provider sent no ID token. Try again.');
-    let profile = profileFromClaims(claims);
-    if (profileNeedsUserinfo(profile) && oidc.serverMetadata().userinfo_endpoint !== undefined) {
-      profile = (await fetchProfile(oidc, response.access_token, claims.sub, logger)) ?? profile;
-    }
-    const tokens = tokenSetFromResponse(response, deps.now(), undefined, config.audience);
-
-    await handOver(deps, server, tokens, profile);
+    const session = await sessionFrom(deps, oidc, response, dpop);
+    await handOver(deps, server, session);
     logger.info('signed in');
-    return profile;
+    return session.profile;
   } catch (error) {
     const authError = error instanceof AuthError ? error : mapProviderError(error, 'token');
     server.finish({ kind: 'failed', message: authError.message });
     throw authError;
   }
+}
+
+/** What the app keeps of a sign-in: the tokens, the profile, and the key the tokens are bound to, if they are. */
+interface NewSession {
+  readonly tokens: TokenSet;
+  readonly profile: Profile;
+  readonly dpopKey?: DpopPrivateJwk;
+}
+
+/** The session the code exchange's answer makes, its profile from the ID token (and userinfo where it falls short). */
+async function sessionFrom(
+  deps: LoginFlowDeps,
+  oidc: client.Configuration,
+  response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  dpop: { key: DpopPrivateJwk; handle: client.DPoPHandle } | undefined,
+): Promise<NewSession> {
+  const claims = response.claims();
+  if (claims === undefined)
+    throw new AuthError('id_token_invalid', 'The identity provider sent no ID token. Try again.');
+  const tokens = tokenSetFromResponse(response, deps.now(), undefined, deps.config.audience);
+  // The token_type answered decides (RFC 9449 §5): a tenant without DPoP for this app issues Bearer tokens.
+  const bound = tokens.tokenType === 'DPoP' ? dpop : undefined;
+  if (dpop !== undefined && bound === undefined) {
+    deps.logger.warn('DPoP was asked for, but the provider issued Bearer tokens; using them as Bearer tokens');
+  }
+  let profile = profileFromClaims(claims);
+  if (profileNeedsUserinfo(profile) && oidc.serverMetadata().userinfo_endpoint !== undefined) {
+    profile = (await fetchProfile(oidc, response.access_token, claims.sub, deps.logger, bound?.handle)) ?? profile;
+  }
+  return { tokens, profile, ...(bound ? { dpopKey: bound.key } : {}) };
 }
 
 /**
@@ -124,11 +157,10 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
 async function handOver(
   deps: LoginFlowDeps,
   server: Pick<CallbackServer, 'finish'>,
-  tokens: TokenSet,
-  profile: Profile,
+  session: NewSession,
 ): Promise<void> {
   deps.onStep('saving-session');
-  const { saved } = await deps.onAuthenticated(tokens, profile);
+  const { saved } = await deps.onAuthenticated(session.tokens, session.profile, session.dpopKey);
   const persistence = await saved;
   server.finish({ kind: 'signed-in', ...(persistence === 'keychain' ? {} : { thisRunOnly: true }) });
 }
@@ -139,10 +171,25 @@ function exchangeCode(
   oidc: client.Configuration,
   currentUrl: URL,
   checks: client.AuthorizationCodeGrantChecks,
+  dpop: client.DPoPHandle | undefined,
 ): ReturnType<typeof client.authorizationCodeGrant> {
   return grantSurvivingKeyRotation(discovery, oidc, (configuration) =>
-    client.authorizationCodeGrant(configuration, currentUrl, checks),
+    client.authorizationCodeGrant(configuration, currentUrl, checks, undefined, dpop ? { DPoP: dpop } : undefined),
   );
+}
+
+/**
+ * A new DPoP key for this sign-in when AUTH0_DPOP and discovery call for one (dpop-proofs.ts):
+ * every sign-in gets its own, so signing in again, or as someone else, replaces the key with the
+ * session, and a key never outlives the session it was made for.
+ */
+async function sessionKey(
+  deps: LoginFlowDeps,
+  oidc: client.Configuration,
+): Promise<{ key: DpopPrivateJwk; handle: client.DPoPHandle } | undefined> {
+  if (!usesDpop(deps.config.dpop, oidc.serverMetadata())) return undefined;
+  const key = await createDpopKey();
+  return { key, handle: await deps.proofs.handleFor(key) };
 }
 
 /** What the authorization request carries besides the configuration and the caller's options. */
@@ -216,9 +263,11 @@ async function fetchProfile(
   accessToken: string,
   subject: string,
   logger: Logger,
+  dpop: client.DPoPHandle | undefined,
 ): Promise<Profile | undefined> {
   try {
-    return profileFromClaims(await client.fetchUserInfo(oidc, accessToken, subject));
+    // A DPoP-bound access token needs a proof at userinfo too (RFC 9449 §7).
+    return profileFromClaims(await client.fetchUserInfo(oidc, accessToken, subject, dpop ? { DPoP: dpop } : undefined));
   } catch {
     // Userinfo only fills gaps; the ID token already proved who signed in.
     logger.warn('userinfo could not be read; showing the ID token profile');

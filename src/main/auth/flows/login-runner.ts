@@ -2,6 +2,7 @@ import type { AuthState } from '../../../shared/auth-state.js';
 import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import type { DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type { SessionKeeper } from '../session/session-keeper.js';
 import type { AuthStatePublisher } from './auth-state-publisher.js';
@@ -25,6 +26,8 @@ export interface LoginRunnerDeps {
   readonly runningLogout: () => Promise<AuthState> | undefined;
   /** Opens a connection for the code exchange while the person signs in. */
   readonly preconnect?: (url: string) => void;
+  /** The handles that sign DPoP proofs, shared with the session keeper. */
+  readonly proofs: DpopProofs;
 }
 
 /** Single-flight login: what joins, cancels and reopens the login in progress. */
@@ -126,13 +129,14 @@ function loginFlowDeps(deps: LoginRunnerDeps, run: LoginRun): LoginFlowDeps {
         ...(details?.browserOpenFailed ? { browserOpenFailed: true } : {}),
       });
     },
-    onAuthenticated: async (tokens, profile) => {
-      const adoption = await deps.keeper.adopt({ tokens, profile });
+    onAuthenticated: async (tokens, profile, dpopKey) => {
+      const adoption = await deps.keeper.adopt({ tokens, profile, ...(dpopKey ? { dpopKey } : {}) });
       // Read now, not assumed `saving`: a keychain that answered at once has already reported.
       deps.state.dispatch({ type: 'login-succeeded', profile, persistence: deps.keeper.persistence() });
       return adoption;
     },
     onCallbackServer: (server) => deps.port.holdCallbackServer(server),
+    proofs: deps.proofs,
     ...(deps.preconnect ? { preconnect: deps.preconnect } : {}),
   };
 }

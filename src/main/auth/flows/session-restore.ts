@@ -1,5 +1,6 @@
 import type { AuthState } from '../../../shared/auth-state.js';
 import type { Logger } from '../logger.js';
+import { DPOP_KEY_LOST_MESSAGE } from '../session/dpop-key.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type { RestoreResult, SessionKeeper } from '../session/session-keeper.js';
 import type { MachineEvent } from './auth-machine.js';
@@ -38,6 +39,10 @@ function restoredEvent(result: RestoreResult, logger: Logger): MachineEvent {
       return { type: 'restored-nothing' };
     case 'discarded':
       logger.warn(`the saved session was discarded: ${result.reason}`);
+      // Never retried as Bearer tokens: without their key they are of no use (RFC 9449 §7.2).
+      if (result.dpopKeyLost) {
+        return { type: 'restored-nothing', notice: { code: 'session_expired', message: DPOP_KEY_LOST_MESSAGE } };
+      }
       return {
         type: 'restored-nothing',
         notice: {

@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { tokenRequestProof, type DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { profileFromClaims } from '../oidc/profile.js';
 import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
@@ -20,6 +21,8 @@ export interface RefreshRun {
   readonly store?: TokenStore | undefined;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The handles that sign a DPoP-bound session's token requests. */
+  readonly proofs: DpopProofs;
   /** Refresh tokens this instance has redeemed (the keeper clears it when the session is replaced or ended). */
   readonly redeemed: Set<string>;
   /** The access token can be handed out without a refresh. */
@@ -53,13 +56,22 @@ export async function refreshOnce(
   if (refreshToken === undefined) {
     return run.end(new AuthError('session_expired', 'Your session has ended. Please sign in again.'), startedAt);
   }
+  let dpop: client.DPoPHandle | undefined;
+  try {
+    // A DPoP-bound refresh token is refused without a proof of its key (RFC 9449 §5).
+    dpop = await tokenRequestProof(run.proofs, base);
+  } catch (error) {
+    run.logger.warn('the session is DPoP-bound but its key is unusable; signing out');
+    return run.end(error as AuthError, startedAt);
+  }
   let response: RefreshResponse;
   try {
     const oidc = await run.discovery.get();
     // The refresh token is spent once the provider answers: an ID token signed by a key
     // published moments ago must not lose that answer (token-response-replay.ts).
+    // The same handle each time: it remembers the server's DPoP nonce (RFC 9449 §8).
     response = await grantSurvivingKeyRotation(run.discovery, oidc, (configuration) =>
-      client.refreshTokenGrant(configuration, refreshToken),
+      client.refreshTokenGrant(configuration, refreshToken, undefined, dpop ? { DPoP: dpop } : undefined),
     );
   } catch (error) {
     return refused(run, error, startedAt);
@@ -72,9 +84,15 @@ export async function refreshOnce(
     run.logger.warn(`the renewed ID token changed ${changed.join(', ')} (OIDC Core §12.2); signing out`);
     return run.end(new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE), startedAt);
   }
+  const tokens = tokenSetFromResponse(response, run.now(), base.tokens, run.config.audience);
+  if (base.tokens.tokenType === 'DPoP' && tokens.tokenType !== 'DPoP') {
+    run.logger.warn('the provider renewed DPoP-bound tokens as Bearer tokens; the API is now called with Bearer');
+  }
   const next: StoredSession = {
-    tokens: tokenSetFromResponse(response, run.now(), base.tokens, run.config.audience),
+    tokens,
     profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
+    // The refresh token stays bound to this key (RFC 9449 §5), whatever type the access token has.
+    ...(base.dpopKey !== undefined ? { dpopKey: base.dpopKey } : {}),
   };
   return run.commit(next, startedAt);
 }

@@ -2,7 +2,9 @@ import type { Persistence } from '../../../shared/auth-state.js';
 import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { resourceProof, type DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
+import type * as client from 'openid-client';
 import { createOperationQueue, type OperationQueue } from './operation-queue.js';
 import { refreshOnce, type RefreshRun } from './refresh-runner.js';
 import { createRefreshScheduler, type RefreshScheduler } from './refresh-scheduler.js';
@@ -40,6 +42,15 @@ export interface SessionKeeperDeps {
   /** Stops every request to the provider now in flight (they fail as aborted). */
   readonly abortProviderRequests: () => void;
   readonly onEvent: (event: SessionEvent) => void;
+  /** The DPoP handles of the session's key (dpop-proofs.ts). */
+  readonly proofs: DpopProofs;
+}
+
+/** How to call an API with the session: its access token and, for DPoP-bound tokens, the handle that signs proofs. */
+export interface SessionAccess {
+  readonly accessToken: string;
+  /** Present exactly when the tokens are DPoP-bound: the API is called with the DPoP scheme and a proof. */
+  readonly dpop?: client.DPoPHandle;
 }
 
 /** What restore found, and whether it became the session (a sign-in that finished first wins). */
@@ -61,6 +72,12 @@ export interface SessionKeeper {
   getAccessToken(): Promise<string>;
   /** Refreshes now (single-flight), e.g. after the API said 401. */
   refresh(): Promise<StoredSession>;
+  /**
+   * What an API call needs: a valid access token (as getAccessToken) or, with `renew`, a renewed
+   * one (as refresh), and its DPoP handle. A DPoP-bound session whose key is missing or unusable
+   * ends with "sign in again"; its tokens are never sent as Bearer tokens.
+   */
+  access(options?: { renew?: boolean }): Promise<SessionAccess>;
   /** Forgets the session in memory and the keychain; returns its latest tokens, for revocation. */
   end(): Promise<{ session?: StoredSession; keychainCleared: boolean }>;
   /**
@@ -126,13 +143,14 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     retryDelaysMs: deps.retryDelaysMs,
     logger: deps.logger,
   });
-  const { config, discovery, store, logger, now } = deps;
+  const { config, discovery, store, logger, now, proofs } = deps;
   const run: RefreshRun = {
     config,
     discovery,
     store,
     logger,
     now,
+    proofs,
     redeemed: state.redeemed,
     isFresh: (candidate: StoredSession) => isFresh(deps, candidate),
     generation: () => state.generation,
@@ -151,6 +169,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     adopt: (next) => adopt(keeper, next),
     getAccessToken: () => getAccessToken(keeper),
     refresh: () => refreshes.run(),
+    access: (options = {}) => access(keeper, options.renew === true),
     end: () => end(keeper),
     dispose: (deadlineMs) => dispose(keeper, deadlineMs),
   };
@@ -265,18 +284,36 @@ async function adopt(keeper: Keeper, next: StoredSession): Promise<Adoption> {
   return { saved };
 }
 
-async function getAccessToken({ deps, state, refreshes }: Keeper): Promise<string> {
+async function getAccessToken(keeper: Keeper): Promise<string> {
+  return (await freshSession(keeper)).tokens.accessToken;
+}
+
+/** The session with a usable access token, refreshing first when it is (about to be) expired. */
+async function freshSession({ deps, state, refreshes }: Keeper): Promise<StoredSession> {
   const current = state.session;
   if (!current) throw new AuthError('not_signed_in', 'Sign in first.');
-  if (isFresh(deps, current) && !refreshes.current()) return current.tokens.accessToken;
+  if (isFresh(deps, current) && !refreshes.current()) return current;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return (await refreshes.run()).tokens.accessToken;
+      return await refreshes.run();
     } catch (error) {
       const transient = error instanceof AuthError && error.code === 'provider_unreachable';
       if (!transient || attempt >= 2 || !state.session || state.disposed) throw error;
       await new Promise((resolve) => setTimeout(resolve, FOREGROUND_RETRY_MS[attempt] ?? 1000));
     }
+  }
+}
+
+async function access(keeper: Keeper, renew: boolean): Promise<SessionAccess> {
+  const session = renew ? await keeper.refreshes.run() : await freshSession(keeper);
+  const startedAt = keeper.state.generation;
+  try {
+    const dpop = await resourceProof(keeper.deps.proofs, session);
+    return { accessToken: session.tokens.accessToken, ...(dpop !== undefined ? { dpop } : {}) };
+  } catch (error) {
+    const reason = error instanceof AuthError ? error : new AuthError('unexpected', 'The session could not be used.');
+    keeper.deps.logger.warn(`the session's DPoP key is unusable; signing out (${reason.code})`);
+    return endWith(keeper, reason, startedAt);
   }
 }
 

@@ -14,6 +14,11 @@ export interface TokenSet {
   readonly idToken?: string;
   readonly scope?: string;
   readonly audience?: string;
+  /**
+   * `DPoP` when the token endpoint issued DPoP-bound tokens (token_type DPoP, RFC 9449 §5): the API
+   * is then called with the DPoP scheme and a proof. Absent: Bearer tokens.
+   */
+  readonly tokenType?: 'DPoP';
 }
 
 /** RFC 6749 §5.1 only recommends `expires_in`; a token endpoint that omits it is assumed to issue hour-long tokens. */
@@ -39,5 +44,7 @@ export function tokenSetFromResponse(
     ...(idToken !== undefined ? { idToken } : {}),
     ...(scope !== undefined ? { scope } : {}),
     ...(audience !== undefined ? { audience } : {}),
+    // openid-client lower-cases token_type (RFC 6749 §5.1: case-insensitive).
+    ...(response.token_type === 'dpop' ? { tokenType: 'DPoP' as const } : {}),
   };
 }

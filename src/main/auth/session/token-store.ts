@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AuthError } from '../auth-error.js';
 import type { SecretStore } from './secret-store.js';
-import { encodeSession, parseSession, type StoredSession } from './stored-session.js';
+import { encodeSession, isRejection, parseSession, type StoredSession } from './stored-session.js';
 import {
   createStoreEntries,
   deleteIndex,
@@ -30,7 +30,8 @@ export type { StoredSession } from './stored-session.js';
 export type LoadResult =
   | { readonly kind: 'found'; readonly session: StoredSession }
   | { readonly kind: 'empty' }
-  | { readonly kind: 'discarded'; readonly reason: string }
+  /** `dpopKeyLost`: the tokens were DPoP-bound and their key is missing or damaged (the person must sign in again). */
+  | { readonly kind: 'discarded'; readonly reason: string; readonly dpopKeyLost?: true }
   | { readonly kind: 'unavailable'; readonly error: AuthError };
 
 /** Keeps the session in the OS keychain, nowhere else. */
@@ -142,7 +143,11 @@ async function load(entries: StoreEntries): Promise<LoadResult> {
     if (payload === undefined) return discard(entries, index, 'the keychain entry is incomplete');
     if (sha256(payload) !== index.committed?.sha256) return discard(entries, index, 'the keychain entry is corrupt');
     const session = parseSession(payload);
-    if (session === undefined) return discard(entries, index, 'the keychain entry does not hold a valid session');
+    if (isRejection(session)) {
+      if (session.rejected === 'invalid')
+        return discard(entries, index, 'the keychain entry does not hold a valid session');
+      return discard(entries, index, 'the DPoP-bound session has no usable key', true);
+    }
     removeLater(entries, index.stale);
     return { kind: 'found', session };
   }
@@ -159,7 +164,12 @@ async function readChunks(entries: StoreEntries, generation: Generation): Promis
   return parts.join('');
 }
 
-async function discard(entries: StoreEntries, index: Index | undefined, reason: string): Promise<LoadResult> {
+async function discard(
+  entries: StoreEntries,
+  index: Index | undefined,
+  reason: string,
+  dpopKeyLost = false,
+): Promise<LoadResult> {
   try {
     if (index === undefined) {
       await removeEverything(entries);
@@ -171,7 +181,7 @@ async function discard(entries: StoreEntries, index: Index | undefined, reason: 
   } catch {
     // Discarding is best effort; the entry is not trusted either way.
   }
-  return { kind: 'discarded', reason };
+  return { kind: 'discarded', reason, ...(dpopKeyLost ? { dpopKeyLost: true as const } : {}) };
 }
 
 /** The index as it is now; one this app cannot read is cleared away first, as a load would. */
