@@ -6,9 +6,20 @@ import { canSign, generateSigningKey, isSigningKeyAlg } from './signing-keys.js'
 /**
  * The one defect a tampered ID token carries. `other-sub` is validly signed with the provider's
  * key: set after a sign-in, the refreshed ID token names another person (OIDC Core §12.2).
+ * `wrong-org-id` and `wrong-org-name` are validly signed too and name an organization other than
+ * the one the app asked for (Auth0: the app must compare org_id, or org_name, with its request).
  */
 export type IdTokenDefect =
-  'wrong-iss' | 'wrong-aud' | 'wrong-nonce' | 'expired' | 'unknown-key' | 'alg-none' | 'hs256' | 'other-sub';
+  | 'wrong-iss'
+  | 'wrong-aud'
+  | 'wrong-nonce'
+  | 'expired'
+  | 'unknown-key'
+  | 'alg-none'
+  | 'hs256'
+  | 'other-sub'
+  | 'wrong-org-id'
+  | 'wrong-org-name';
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 type KeyFinder = (kid: unknown, alg: string) => Promise<SigningKey>;
@@ -84,6 +95,12 @@ function alteredClaims(claims: JWTPayload, { defect, skewSeconds, authTime }: Re
       break;
     case 'other-sub':
       claims.sub = 'auth0|someone-else';
+      break;
+    case 'wrong-org-id':
+      claims.org_id = `org_${randomBytes(8).toString('hex')}`;
+      break;
+    case 'wrong-org-name':
+      claims.org_name = 'some-other-organization';
       break;
     default:
       break;

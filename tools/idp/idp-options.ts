@@ -1,6 +1,10 @@
 import type { JWK } from 'jose';
+import { DEFAULT_CONNECTIONS, checkConnections } from './connections.js';
+import type { IdpConnection } from './connections.js';
 import { groupNames } from './groups-claim.js';
 import { MemoryStore } from './memory-store.js';
+import { DEFAULT_ORGANIZATIONS, checkOrganizations } from './organizations.js';
+import type { IdpOrganization } from './organizations.js';
 import type { IdpIdTokenAlg } from './signing-keys.js';
 
 /** How to start the local identity provider; every member is optional. */
@@ -75,6 +79,18 @@ export interface IdpOptions {
   store?: MemoryStore;
   /** Sender-constrained tokens (DPoP, RFC 9449) at the token endpoint and the demo API; see IdpDpopOptions. */
   dpop?: IdpDpopOptions;
+  /**
+   * The tenant's Organizations, for `/authorize?organization=<id or name>`, with organization names
+   * allowed in the Authentication API (tokens carry org_id and org_name). Default
+   * DEFAULT_ORGANIZATIONS: `org_demo1` "acme" with alice@example.com, `org_demo2` "globex" with
+   * bob@example.com. An empty list makes every `organization` parameter unknown.
+   */
+  organizations?: IdpOrganization[];
+  /**
+   * The tenant's connections, for `/authorize?connection=<name>`. Default DEFAULT_CONNECTIONS:
+   * `Username-Password-Authentication` (database) and `google-oauth2` (social).
+   */
+  connections?: IdpConnection[];
 }
 
 /**
@@ -122,6 +138,8 @@ export interface IdpSettings {
   readonly issuerPort: number | undefined;
   readonly store: MemoryStore;
   readonly dpop: Readonly<Required<IdpDpopOptions>>;
+  readonly organizations: readonly IdpOrganization[];
+  readonly connections: readonly IdpConnection[];
 }
 
 /** Checks the options, throwing a TypeError that names the first bad one, and fills in the defaults. */
@@ -161,6 +179,8 @@ export function resolveIdpSettings(options: IdpOptions): IdpSettings {
     issuerPort,
     store: options.store ?? new MemoryStore(),
     dpop: checkDpop(options.dpop ?? {}),
+    organizations: checkOrganizations(options.organizations ?? DEFAULT_ORGANIZATIONS),
+    connections: checkConnections(options.connections ?? DEFAULT_CONNECTIONS),
   };
 }
 

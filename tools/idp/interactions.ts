@@ -1,22 +1,25 @@
 import type { IncomingMessage } from 'node:http';
-import type { Interaction, InteractionResults, KoaContext, KoaMiddleware, Provider } from 'oidc-provider';
-import { consentPage, loginPage, sendHtml, sendMessagePage } from './pages.js';
-import { DEMO_PASSWORD, TEST_USERS, findUserByEmail, findUserBySub } from './test-users.js';
+import type { Interaction, KoaMiddleware, Provider } from 'oidc-provider';
+import { renderConsent, submitConsent } from './consent-step.js';
+import type { IdpSettings } from './idp-options.js';
+import type { InteractionStep } from './interaction-step.js';
+import { LOGIN_PAGES, firstLoginPage, loginPageAllowed, renderLoginPage, submitLoginPage } from './login-steps.js';
+import type { LoginPage } from './login-steps.js';
+import { sendMessagePage } from './pages.js';
 
-/** Where oidc-provider sends the browser for a prompt; Auth0's Universal Login also lives under /u/. */
-export function interactionPath(uid: string): string {
-  return `/u/${encodeURIComponent(uid)}`;
-}
-
-const ROUTE = /^\/u\/([A-Za-z0-9_-]+)(?:\/(login|consent))?$/;
+const ROUTE = /^\/u\/([A-Za-z0-9_-]+)(?:\/(login|signup|social|consent))?$/;
 const MAX_FORM_BYTES = 16 * 1024;
 
-/** Serves the sign-in and consent pages that oidc-provider's interactions redirect to. */
-export function interactionRoutes(provider: Provider): KoaMiddleware {
+/**
+ * Serves the pages oidc-provider's interactions redirect to: /u/<uid> opens the prompt's first
+ * page; the login prompt has /login, /signup and /social, the consent prompt /consent. Each page
+ * posts to its own path.
+ */
+export function interactionRoutes(provider: Provider, settings: IdpSettings): KoaMiddleware {
   return async (ctx, next) => {
     const match = ROUTE.exec(ctx.path);
     if (!match) return next();
-    const [, uid = '', step] = match;
+    const [, uid = '', page] = match;
 
     let interaction: Interaction;
     try {
@@ -41,17 +44,8 @@ export function interactionRoutes(provider: Provider): KoaMiddleware {
       return undefined;
     }
 
-    if (ctx.method === 'GET' && step === undefined) return renderPrompt(ctx, provider, interaction);
-    if (ctx.method === 'POST' && step === interaction.prompt.name) {
-      const form = await readForm(ctx.req);
-      if (form === undefined) {
-        sendMessagePage(ctx, 400, 'Bad request', 'The form could not be read.');
-        return undefined;
-      }
-      return step === 'login'
-        ? submitLogin(ctx, provider, interaction, form)
-        : submitConsent(ctx, provider, interaction, form);
-    }
+    const step: InteractionStep = { ctx, provider, settings, interaction };
+    if (await answered(step, page)) return undefined;
     sendMessagePage(
       ctx,
       400,
@@ -62,105 +56,38 @@ export function interactionRoutes(provider: Provider): KoaMiddleware {
   };
 }
 
-async function renderPrompt(ctx: KoaContext, provider: Provider, interaction: Interaction): Promise<void> {
-  if (interaction.prompt.name === 'login') {
-    sendHtml(ctx, 200, await renderLogin(provider, interaction, interaction.params.login_hint));
-    return;
+/** Answers a request for one of the prompt's pages; false when the page is not available now. */
+async function answered(step: InteractionStep, page: string | undefined): Promise<boolean> {
+  const { ctx, interaction } = step;
+  const prompt = interaction.prompt.name;
+  if (prompt === 'consent') {
+    if (ctx.method === 'GET' && page === undefined) await renderConsent(step);
+    else if (ctx.method === 'POST' && page === 'consent') await withForm(step, (form) => submitConsent(step, form));
+    else return false;
+    return true;
   }
-  if (interaction.prompt.name === 'consent') {
-    const user = findUserBySub(interaction.session?.accountId ?? '');
-    sendHtml(
-      ctx,
-      200,
-      consentPage({
-        action: `${interactionPath(interaction.uid)}/consent`,
-        clientName: await clientName(provider, interaction),
-        userName: user?.nickname ?? 'there',
-        scopes: (interaction.params.scope ?? '').split(' ').filter(Boolean),
-        ...(interaction.params.audience ? { audience: interaction.params.audience } : {}),
-      }),
-    );
-    return;
-  }
-  sendMessagePage(ctx, 400, 'Unsupported step', 'The provider asked for a step this demo does not implement.');
+  if (prompt !== 'login') return false;
+  const loginPage = page === undefined ? firstLoginPage(step) : asLoginPage(page);
+  if (loginPage === undefined || !loginPageAllowed(step, loginPage)) return false;
+  // Login and sign-up link to each other by GET; every page posts to its own path.
+  if (ctx.method === 'GET') await renderLoginPage(step, loginPage);
+  else if (ctx.method === 'POST' && page !== undefined) {
+    await withForm(step, (form) => submitLoginPage(step, loginPage, form));
+  } else return false;
+  return true;
 }
 
-async function renderLogin(
-  provider: Provider,
-  interaction: Interaction,
-  email?: string,
-  error?: string,
-): Promise<string> {
-  return loginPage({
-    action: `${interactionPath(interaction.uid)}/login`,
-    clientName: await clientName(provider, interaction),
-    ...(email ? { email } : {}),
-    ...(error ? { error } : {}),
-    userEmails: TEST_USERS.map((user) => user.email),
-    demoPassword: DEMO_PASSWORD,
-  });
+function asLoginPage(page: string): LoginPage | undefined {
+  return LOGIN_PAGES.find((candidate) => candidate === page);
 }
 
-async function submitLogin(
-  ctx: KoaContext,
-  provider: Provider,
-  interaction: Interaction,
-  form: URLSearchParams,
-): Promise<void> {
-  const email = form.get('email') ?? '';
-  const user = findUserByEmail(email);
-  if (!user || form.get('password') !== user.password) {
-    sendHtml(ctx, 400, await renderLogin(provider, interaction, email, 'Wrong email or password.'));
+async function withForm(step: InteractionStep, submit: (form: URLSearchParams) => Promise<void>): Promise<void> {
+  const form = await readForm(step.ctx.req);
+  if (form === undefined) {
+    sendMessagePage(step.ctx, 400, 'Bad request', 'The form could not be read.');
     return;
   }
-  await finish(ctx, provider, { login: { accountId: user.sub } }, false);
-}
-
-async function submitConsent(
-  ctx: KoaContext,
-  provider: Provider,
-  interaction: Interaction,
-  form: URLSearchParams,
-): Promise<void> {
-  if (form.get('decision') !== 'accept') {
-    await finish(
-      ctx,
-      provider,
-      { error: 'access_denied', error_description: 'User did not authorize the request' },
-      false,
-    );
-    return;
-  }
-  const accountId = interaction.session?.accountId;
-  const clientId = interaction.params.client_id;
-  if (!accountId || !clientId) {
-    sendMessagePage(ctx, 400, 'Sign-in expired', 'Return to the app and start again.');
-    return;
-  }
-  const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
-  const grant = existing ?? new provider.Grant({ accountId, clientId });
-  // Grant exactly what the prompt reports missing; that includes offline_access whenever the
-  // app asked for it, which is what lets the token endpoint hand out a refresh token.
-  const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = interaction.prompt.details;
-  if (missingOIDCScope?.length) grant.addOIDCScope(missingOIDCScope.join(' '));
-  if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
-  for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) {
-    grant.addResourceScope(resource, scopes.join(' '));
-  }
-  const grantId = await grant.save();
-  await finish(ctx, provider, { consent: { grantId } }, true);
-}
-
-async function finish(ctx: KoaContext, provider: Provider, result: InteractionResults, merge: boolean): Promise<void> {
-  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-  ctx.set('Cache-Control', 'no-store');
-  ctx.redirect(returnTo);
-  ctx.status = 303;
-}
-
-async function clientName(provider: Provider, interaction: Interaction): Promise<string> {
-  const client = interaction.params.client_id ? await provider.Client.find(interaction.params.client_id) : undefined;
-  return client?.clientName ?? client?.clientId ?? 'the application';
+  await submit(form);
 }
 
 // Undefined when the body is too large or not a urlencoded form.

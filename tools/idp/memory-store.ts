@@ -1,4 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { IdpOrganization } from './organizations.js';
+import { UserDirectory } from './user-directory.js';
 
 interface Entry {
   readonly payload: AdapterPayload;
@@ -20,8 +22,9 @@ const REVOCABLE = new Set([...GRANT_BOUND, 'Grant']);
 const SWEEP_EVERY = 200;
 
 /**
- * Per-provider storage for oidc-provider's models. oidc-provider's own memory adapter keeps one
- * store for the whole process and offers no way to list or wipe grants, which the tests need.
+ * Per-provider storage for oidc-provider's models, and for the tenant's own records (signed-up
+ * users, each grant's organization). oidc-provider's own memory adapter keeps one store for the
+ * whole process and offers no way to list or wipe grants, which the tests need.
  */
 export class MemoryStore {
   readonly #entries = new Map<string, Entry>();
@@ -29,6 +32,11 @@ export class MemoryStore {
   readonly #sessionKeyByUid = new Map<string, string>();
   readonly #keyByUserCode = new Map<string, string>();
   #writesSinceSweep = 0;
+
+  /** Who can sign in, including the users created on the sign-up page. */
+  readonly users = new UserDirectory();
+  /** The organization each grant was made through: Auth0 keeps org_id on the tokens a refresh issues. */
+  readonly grantOrganizations = new Map<string, IdpOrganization>();
 
   /** The factory oidc-provider's `adapter` setting expects: one adapter per model name. */
   readonly adapterFactory = (model: string): Adapter => new MemoryAdapter(model, this);
@@ -39,6 +47,7 @@ export class MemoryStore {
       if (REVOCABLE.has(modelOf(key))) this.delete(key);
     }
     this.#grantMembers.clear();
+    this.grantOrganizations.clear();
   }
 
   get(key: string): AdapterPayload | undefined {

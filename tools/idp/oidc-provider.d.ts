@@ -91,7 +91,7 @@ declare module 'oidc-provider' {
     find(id: string): Promise<Client | undefined>;
   }
 
-  export interface Grant {
+  export interface Grant extends GrantContents {
     readonly jti: string;
     accountId?: string;
     clientId?: string;
@@ -101,8 +101,15 @@ declare module 'oidc-provider' {
     save(ttl?: number): Promise<string>;
   }
 
+  /** What a grant has been given, as stored; copied when a sign-in needs a grant of its own. */
+  export interface GrantContents {
+    openid?: { scope?: string; claims?: string[] };
+    resources?: Record<string, string>;
+    rejected?: Omit<GrantContents, 'rejected'>;
+  }
+
   export interface GrantStatic {
-    new (properties: { accountId: string; clientId: string }): Grant;
+    new (properties: { accountId: string; clientId: string } & GrantContents): Grant;
     find(id: string): Promise<Grant | undefined>;
   }
 
@@ -137,6 +144,11 @@ declare module 'oidc-provider' {
     | { login: { accountId: string; remember?: boolean } }
     | { consent: { grantId?: string } }
     | { error: string; error_description?: string };
+
+  /** The token a hook such as `findAccount` or `extraTokenClaims` works for. */
+  export interface TokenSource {
+    readonly grantId?: string;
+  }
 
   /** The token-like model handed to hooks such as `issueRefreshToken` or `useGrantedResource`. */
   export interface ScopedModel {
@@ -176,11 +188,27 @@ declare module 'oidc-provider' {
     };
     claims?: Record<string, string[] | null>;
     scopes?: string[];
-    extraParams?: string[];
+    /** Names, or names mapped to a validator (undefined: none) that throws to refuse the request. */
+    extraParams?:
+      | string[]
+      | Record<
+          string,
+          ((ctx: ContextWithOidc, value: string | undefined, client: Client) => void | Promise<void>) | undefined
+        >;
+    /** Claims added to access tokens (JWT payload or opaque `extra`). */
+    extraTokenClaims?: (
+      ctx: KoaContext,
+      token: TokenSource,
+    ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
     responseTypes?: string[];
     conformIdTokenClaims?: boolean;
     clientBasedCORS?: (ctx: KoaContext, origin: string, client: Client) => boolean;
-    findAccount?: (ctx: KoaContext, sub: string) => Account | undefined | Promise<Account | undefined>;
+    /** `token` is the code, refresh token or access token the claims are for, when there is one. */
+    findAccount?: (
+      ctx: KoaContext,
+      sub: string,
+      token?: TokenSource,
+    ) => Account | undefined | Promise<Account | undefined>;
     interactions?: { url?: (ctx: KoaContext, interaction: Interaction) => string | Promise<string> };
     issueRefreshToken?: (ctx: KoaContext, client: Client, code: ScopedModel) => boolean | Promise<boolean>;
     pkce?: { required?: (ctx: KoaContext, client: Client) => boolean };
@@ -294,6 +322,9 @@ declare module 'oidc-provider' {
 
   export namespace errors {
     class AccessDenied extends OIDCProviderError {
+      constructor(description?: string);
+    }
+    class InvalidRequest extends OIDCProviderError {
       constructor(description?: string);
     }
     class InvalidTarget extends OIDCProviderError {

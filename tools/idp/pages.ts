@@ -21,7 +21,7 @@ align-items:center;justify-content:center;font-weight:700;font-size:22px}
 h1{font-size:24px;font-weight:400;text-align:center;margin:0 0 12px}
 p{font-size:14px;line-height:1.5;text-align:center;margin:0 0 16px;color:#2d333a}
 label{display:block;font-size:14px;margin:16px 0 6px;color:#2d333a}
-input[type=email],input[type=password]{width:100%;height:52px;padding:0 16px;font-size:16px;border:1px solid #c9cace;border-radius:3px}
+input[type=email],input[type=password],input[type=text]{width:100%;height:52px;padding:0 16px;font-size:16px;border:1px solid #c9cace;border-radius:3px}
 input:focus{outline:2px solid #635dff;outline-offset:-1px}
 button{width:100%;height:52px;margin-top:24px;font-size:16px;border:0;border-radius:3px;background:#635dff;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1e212a;border:1px solid #c9cace}
@@ -32,6 +32,9 @@ button.secondary{background:#fff;color:#1e212a;border:1px solid #c9cace}
 ul{padding:0;margin:16px 0 0;list-style:none;border-top:1px solid #e6e7eb}
 li{padding:12px 4px;border-bottom:1px solid #e6e7eb;font-size:14px}
 li small{display:block;color:#6f727a}
+a{color:#635dff}
+.switch{margin:16px 0 0}
+.connection{font-size:13px;color:#6f727a}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 `;
 
@@ -95,17 +98,39 @@ export interface LoginPageInput {
   readonly error?: string;
   readonly userEmails: readonly string[];
   readonly demoPassword: string;
+  /** The sign-up page of the same sign-in attempt, linked as Universal Login does. */
+  readonly signUpHref: string;
+  /** The `organization` the app asked for, by name. */
+  readonly organizationName?: string;
+  /** The `connection` the app asked for. */
+  readonly connectionName?: string;
+}
+
+/** A role=alert box for a form's error, or nothing. */
+export function errorBox(error: string | undefined): string {
+  return error ? `<div class="error" role="alert">${escapeHtml(error)}</div>` : '';
+}
+
+/** "Log in [to <organization>] to continue to <client>." and the connection's name, if any. */
+export function promptIntro(
+  verb: string,
+  input: { clientName: string; organizationName?: string; connectionName?: string },
+): string {
+  const organization = input.organizationName ? ` to ${escapeHtml(input.organizationName)}` : '';
+  const connection = input.connectionName
+    ? `\n<p class="connection">Connection: ${escapeHtml(input.connectionName)}</p>`
+    : '';
+  return `<p>${verb}${organization} to continue to ${escapeHtml(input.clientName)}.</p>${connection}`;
 }
 
 /** The email and password form. */
 export function loginPage(input: LoginPageInput): string {
-  const error = input.error ? `<div class="error" role="alert">${escapeHtml(input.error)}</div>` : '';
   const users = input.userEmails.map((email) => `<code>${escapeHtml(email)}</code>`).join(', ');
   return layout(
     'Log in',
     `<h1>Welcome</h1>
-<p>Log in to continue to ${escapeHtml(input.clientName)}.</p>
-${error}
+${promptIntro('Log in', input)}
+${errorBox(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 <label for="email">Email address</label>
 <input id="email" type="email" name="email" autocomplete="username" required value="${escapeHtml(input.email ?? '')}">
@@ -113,6 +138,7 @@ ${error}
 <input id="password" type="password" name="password" autocomplete="current-password" required>
 <button type="submit">Continue</button>
 </form>
+<p class="switch">Don't have an account? <a href="${escapeHtml(input.signUpHref)}">Sign up</a></p>
 <div class="hint">Demo provider: use password ${escapeHtml(input.demoPassword)}. Users: ${users}</div>`,
   );
 }

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type * as OidcProviderModule from 'oidc-provider';
 import type { ClientMetadata, Configuration, CookieOptions } from 'oidc-provider';
+import { auth0AuthorizeParams } from './auth0-authorize-params.js';
 import { DPOP_SIGNING_ALGS } from './dpop-proof.js';
 import { GROUPS_CLAIM } from './groups-claim.js';
 import type { IdpSettings } from './idp-options.js';
-import { interactionPath } from './interactions.js';
+import { interactionPath } from './interaction-step.js';
+import type { MemoryStore } from './memory-store.js';
+import { organizationClaims } from './organizations.js';
+import type { OrganizationClaims } from './organizations.js';
 import { errorPage, logoutConfirmPage, sendHtml, sendMessagePage } from './pages.js';
-import { findUserBySub } from './test-users.js';
 
 /** The endpoints at the paths an Auth0 tenant serves them on. */
 export const ROUTES = {
@@ -64,7 +67,8 @@ export function providerConfiguration({
     },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
-      openid: ['sub'],
+      // Present only in ID tokens of a sign-in through an organization (see accountFinder).
+      openid: ['sub', 'org_id', 'org_name'],
       profile: ['name', 'nickname', 'picture', 'updated_at', ...(groups ? [GROUPS_CLAIM] : [])],
       email: ['email', 'email_verified'],
       acr: null,
@@ -74,7 +78,7 @@ export function providerConfiguration({
     },
     // Auth0 puts the profile and email claims in the ID token itself, not only at /userinfo.
     conformIdTokenClaims: false,
-    extraParams: ['audience'],
+    extraParams: auth0AuthorizeParams(settings, errors),
     responseTypes: ['code'],
     pkce: { required: () => true },
     routes: { ...ROUTES },
@@ -84,7 +88,9 @@ export function providerConfiguration({
       dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
     },
     ttl: tokenLifetimes(settings),
-    findAccount: accountFinder(groups),
+    findAccount: accountFinder(settings.store, groups),
+    // Auth0 puts org_id and org_name in the access token too.
+    extraTokenClaims: (_ctx, token) => grantOrganizationClaims(settings.store, token.grantId),
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
     // oidc-provider's default rule, stated so it stays visible: offline_access granted, refresh
     // token issued. offlineAccessAsAuth0 makes sure offline_access survives to the grant.
@@ -146,14 +152,21 @@ function tokenLifetimes(settings: IdpSettings): Configuration['ttl'] {
   };
 }
 
-function accountFinder(groups: readonly string[] | undefined): Configuration['findAccount'] {
-  return (_ctx, sub) => {
-    const user = findUserBySub(sub);
+/** The organization claims of tokens from this grant, when it was made through an organization. */
+function grantOrganizationClaims(store: MemoryStore, grantId: string | undefined): OrganizationClaims | undefined {
+  const organization = grantId === undefined ? undefined : store.grantOrganizations.get(grantId);
+  return organization && organizationClaims(organization);
+}
+
+function accountFinder(store: MemoryStore, groups: readonly string[] | undefined): Configuration['findAccount'] {
+  return (_ctx, sub, token) => {
+    const user = store.users.findBySub(sub);
     if (!user) return undefined;
     return {
       accountId: user.sub,
-      // oidc-provider keeps only the claims the granted scopes allow.
-      claims: () => ({
+      // oidc-provider keeps only the claims the granted scopes allow. The organization is the
+      // sign-in's, not the user's, so /userinfo does not report it.
+      claims: (use) => ({
         sub: user.sub,
         name: user.name,
         nickname: user.nickname,
@@ -162,6 +175,7 @@ function accountFinder(groups: readonly string[] | undefined): Configuration['fi
         email_verified: user.email_verified,
         updated_at: user.updated_at,
         ...(groups ? { [GROUPS_CLAIM]: groups } : {}),
+        ...(use === 'id_token' ? grantOrganizationClaims(store, token?.grantId) : undefined),
       }),
     };
   };

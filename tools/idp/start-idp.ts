@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { CookieOptions, KoaMiddleware, Provider } from 'oidc-provider';
+import { loggedAuthorizeParams } from './auth0-authorize-params.js';
 import { auth0LogoutRoute } from './auth0-logout.js';
 import { offlineAccessAsAuth0 } from './auth0-offline-access.js';
 import { demoApiRoute } from './demo-api.js';
@@ -8,11 +9,13 @@ import type { DemoApiOptions } from './demo-api.js';
 import { createDpopNonces } from './dpop-nonces.js';
 import { createFaults } from './faults.js';
 import type { FaultControls } from './faults.js';
+import type { IdpConnection } from './connections.js';
 import { resolveIdpSettings } from './idp-options.js';
 import type { IdpOptions, IdpSettings } from './idp-options.js';
 import { interactionRoutes } from './interactions.js';
 import { loadOidcProvider } from './load-provider.js';
 import { ROUTES, providerConfiguration } from './provider-configuration.js';
+import type { IdpOrganization } from './organizations.js';
 import { logProviderErrors } from './provider-error-log.js';
 import { bindProviderServer } from './provider-server.js';
 import type { ProviderServer } from './provider-server.js';
@@ -27,6 +30,8 @@ export type { IdpIdTokenAlg } from './signing-keys.js';
 export { DEMO_PASSWORD, TEST_USERS } from './test-users.js';
 export type { TestUser } from './test-users.js';
 export type { Fault, FaultControls, IdTokenDefect } from './faults.js';
+export type { IdpConnection } from './connections.js';
+export type { IdpOrganization } from './organizations.js';
 
 /** A started provider and the handles tests use to inspect and break it. */
 export interface RunningIdp {
@@ -37,9 +42,16 @@ export interface RunningIdp {
   readonly clientId: string;
   readonly audience: string;
   readonly users: readonly TestUser[];
+  /** The tenant's organizations and connections (IdpOptions, or their defaults). */
+  readonly organizations: readonly IdpOrganization[];
+  readonly connections: readonly IdpConnection[];
   readonly faults: FaultControls;
-  /** Method and pathname of every request received; never the query or body, which carry codes and tokens. */
-  readonly requestLog: ReadonlyArray<{ method: string; path: string }>;
+  /**
+   * Method and pathname of every request received; never the query or body, which carry codes and
+   * tokens. A GET /authorize also has `params`: the LOGGED_AUTHORIZE_PARAMS it carried (audience,
+   * connection, organization, prompt, scope, screen_hint), as the app sent them.
+   */
+  readonly requestLog: ReadonlyArray<RequestLogEntry>;
   countRequests(path: string): number;
   /** Deletes every grant and grant-bound token server-side, so refreshes fail with invalid_grant. */
   revokeAllGrants(): Promise<void>;
@@ -48,7 +60,14 @@ export interface RunningIdp {
 
 const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
-type RequestLog = Array<{ method: string; path: string }>;
+/** One request as the provider's log keeps it. */
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+type RequestLog = RequestLogEntry[];
 
 /** Starts an Auth0-like OpenID provider on 127.0.0.1 with one public native client. */
 export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
@@ -91,10 +110,10 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
     ...(idTokenSecret !== undefined ? { hmacSecret: idTokenSecret } : {}),
     closing: closing.signal,
   });
-  provider.use(recordRequests(requestLog));
+  provider.use(recordRequests(requestLog, ROUTES.authorization));
   provider.use(faults.middleware);
   const api = demoApiOptions(issuer, settings, keys, dpopNonceSecret);
-  for (const route of auth0Routes(provider, { api, sessionCookie })) {
+  for (const route of auth0Routes(provider, { api, sessionCookie, settings })) {
     provider.use(route);
   }
   server.attach(provider.callback());
@@ -102,9 +121,14 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   return runningIdp({ issuer, server, settings, faults: faults.controls, requestLog, closing });
 }
 
-function recordRequests(requestLog: RequestLog): KoaMiddleware {
+function recordRequests(requestLog: RequestLog, authorizationPath: string): KoaMiddleware {
   return (ctx, next) => {
-    requestLog.push({ method: ctx.method, path: ctx.path });
+    // Read before offlineAccessAsAuth0 rewrites the prompt: the log shows what the app sent.
+    const params =
+      ctx.method === 'GET' && ctx.path === authorizationPath
+        ? loggedAuthorizeParams(new URL(ctx.url, 'http://127.0.0.1').searchParams)
+        : undefined;
+    requestLog.push({ method: ctx.method, path: ctx.path, ...(params ? { params } : {}) });
     return next();
   };
 }
@@ -135,12 +159,12 @@ function demoApiOptions(
 /** What makes the provider look like an Auth0 tenant, in the order it is mounted after the faults. */
 function auth0Routes(
   provider: Provider,
-  tenant: { api: DemoApiOptions; sessionCookie: CookieOptions },
+  tenant: { api: DemoApiOptions; sessionCookie: CookieOptions; settings: IdpSettings },
 ): KoaMiddleware[] {
   return [
     labelRsaKeysAsAuth0(ROUTES.jwks),
     offlineAccessAsAuth0(ROUTES.authorization),
-    interactionRoutes(provider),
+    interactionRoutes(provider, tenant.settings),
     auth0LogoutRoute(provider, tenant.sessionCookie),
     demoApiRoute(tenant.api),
   ];
@@ -163,6 +187,8 @@ function runningIdp(parts: {
     clientId: parts.settings.clientId,
     audience: parts.settings.audience,
     users: TEST_USERS,
+    organizations: parts.settings.organizations,
+    connections: parts.settings.connections,
     faults: parts.faults,
     requestLog,
     countRequests: (path) => requestLog.filter((entry) => entry.path === path).length,

@@ -39,14 +39,3 @@ export const TEST_USERS: readonly TestUser[] = Object.freeze([
     updated_at: '2024-06-02T14:05:00.000Z',
   }),
 ]);
-
-/** Finds a test user by email, ignoring case as Auth0's database connections do. */
-export function findUserByEmail(email: string): TestUser | undefined {
-  const wanted = email.trim().toLowerCase();
-  return TEST_USERS.find((user) => user.email === wanted);
-}
-
-/** Finds a test user by subject identifier. */
-export function findUserBySub(sub: string): TestUser | undefined {
-  return TEST_USERS.find((user) => user.sub === sub);
-}
