@@ -1,4 +1,5 @@
 import type { BundleFigures } from './bundle-sizes.js';
+import type { DpopCost } from './dpop-cost.js';
 import type { NetworkSetting } from './network-logins.js';
 import type { GoalVerdict, PairedFigure } from './paired-stats.js';
 import type { Stats } from './stats.js';
@@ -47,6 +48,8 @@ export interface BenchResults {
     tokenRequestsPerRefresh: number[];
   };
   readonly bundles: BundleFigures;
+  /** Ours with DPoP and with AUTH0_DPOP=false, 0 ms setting. */
+  readonly dpop: DpopCost;
   readonly goals: readonly GoalVerdict[];
 }
 
@@ -78,6 +81,8 @@ export function printTable(results: BenchResults): void {
   }
   process.stdout.write('\n');
   printRows([['figure', 'ours', 'AppAuth-JS'], ...sessionAndBundleRows(results)]);
+  process.stdout.write('\nWhat DPoP costs (HTTP, 0 ms round trip; ours with DPoP and with AUTH0_DPOP=false)\n');
+  printRows([['figure', 'DPoP (median / p95)', 'Bearer (median / p95)'], ...dpopRows(results.dpop)]);
   process.stdout.write('\n');
   printRows([
     ['goal', 'measured', 'verdict'],
@@ -149,5 +154,18 @@ function sessionAndBundleRows({ floor, restore, memory, getAccessToken, bundles 
     ['auth core cold import', ms(bundles.coreColdImport.median)],
     ['renderer JS (raw / gzip)', rawAndGzip(bundles.rendererJs)],
     ['renderer CSS (raw / gzip)', rawAndGzip(bundles.rendererCss)],
+  ];
+}
+
+function dpopRows(dpop: DpopCost): string[][] {
+  const row = (name: string, figure: { dpop: Stats; bearer: Stats }): string[] => [
+    name,
+    medianAndP95(figure.dpop),
+    medianAndP95(figure.bearer),
+  ];
+  return [
+    row('code exchange + ID token check', dpop.loginExchange),
+    row('callback -> signed in', dpop.loginCallbackToSignedIn),
+    row('Call API (DPoP: a new proof per call)', dpop.apiCall),
   ];
 }

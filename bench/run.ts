@@ -12,7 +12,8 @@ import { createTestCa, testCaUnavailableReason, trustInThisProcess, type TestCa 
 import { BenchSettingError, readBenchSettings, type BenchSettings } from './bench-settings.js';
 import { measureBundles } from './bundle-sizes.js';
 import { judgeGoals } from './goals.js';
-import { measureAuthorizeRequests, type LoginSample } from './login-timings.js';
+import { measureDpopCost } from './dpop-cost.js';
+import { measureAuthorizeRequests, type LoginSample, type LoginStage } from './login-timings.js';
 import { measureLoginMemory } from './login-memory.js';
 import {
   measurePairs,
@@ -112,7 +113,7 @@ interface BenchBase extends Omit<NetworkDeps, 'stage' | 'fetch'> {
 }
 
 /** Figures taken once, over the 0 ms setting, after its logins. */
-type OnceFigures = Pick<BenchResults, 'floor' | 'restore' | 'getAccessToken'> & {
+type OnceFigures = Pick<BenchResults, 'floor' | 'restore' | 'getAccessToken' | 'dpop'> & {
   restores: Awaited<ReturnType<typeof measureRestores>>;
 };
 
@@ -130,7 +131,7 @@ async function measureNetworks(base: BenchBase, work: string): Promise<{ network
       const email = network.idp.users[0].email;
       const samples = await measurePairs(network, { ...stage, email }, { pairs: PAIRS, seed: SEED });
       networks.push(networkFigures(setting, samples));
-      once ??= await measureOnce(network, base.keychainService, work, tokenRequestMs);
+      once ??= await measureOnce(network, { ...stage, email }, base.keychainService, work, tokenRequestMs);
     } finally {
       await network.close();
     }
@@ -141,13 +142,16 @@ async function measureNetworks(base: BenchBase, work: string): Promise<{ network
 
 async function measureOnce(
   network: Network,
+  stage: Omit<LoginStage, 'count'>,
   keychainService: string,
   work: string,
   tokenRequestMs: readonly number[],
 ): Promise<OnceFigures> {
   const restores = await measureRestores(root, work, network.idp, keychainService);
   const tokens = await measureGetAccessToken(network.ours.service, network.clock, network.idp);
+  const dpop = await measureDpopCost(network, { ...stage, count: () => ({ requests: 0, connections: 0 }) });
   return {
+    dpop,
     floor: { authorize: stats(await measureAuthorizeRequests(network.idp, 10)), token: stats(tokenRequestMs) },
     restore: {
       keychain: process.platform === 'linux' ? 'gnome-keyring, Secret Service' : 'OS keychain',
