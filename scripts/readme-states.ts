@@ -1,11 +1,10 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import type { AuthState } from '../src/shared/auth-state.js';
 import type { RunningIdp } from '../tools/idp/start-idp.js';
-import { personSignsIn, startApp, waitForState } from '../test/support/app-harness.js';
+import { startApp, waitForState } from '../test/support/app-harness.js';
 import type { TestKeychain } from '../test/support/keychain.js';
 import { openAppWindow, type AppWindow, type ServedRenderer } from '../test/support/renderer-harness.js';
-import { declineConsent, signIn } from '../test/support/sign-in.js';
 import type { SystemBrowser } from '../test/support/system-browser.js';
+import { DRIVERS, type ReadmeState } from './readme-drivers.js';
 import type { Viewport } from './screenshot-manifest.js';
 import {
   OUTLINE_IN_PAGE,
@@ -15,8 +14,7 @@ import {
   type OutlineMask,
 } from './window-outline.js';
 
-/** The states of the window the README shows. */
-export type ReadmeState = 'signed-out' | 'waiting' | 'signed-in' | 'error';
+export type { ReadmeState } from './readme-drivers.js';
 
 /** One README picture: a state in a colour scheme. */
 export interface ReadmeShot {
@@ -58,6 +56,24 @@ export const README_SHOTS: readonly ReadmeShot[] = [
     colorScheme: 'light',
     description: 'A sign-in the person declined in the browser',
   },
+  {
+    file: 'docs/screenshots/sign-up.png',
+    state: 'sign-up-page',
+    colorScheme: 'light',
+    description: "Create an account: the provider's sign-up page, opened in the person's browser (demo provider)",
+  },
+  {
+    file: 'docs/screenshots/signed-in-organization.png',
+    state: 'signed-in-organization',
+    colorScheme: 'light',
+    description: 'Signed in through an organization (AUTH0_ORGANIZATION set)',
+  },
+  {
+    file: 'docs/screenshots/switched-account.png',
+    state: 'switched-account',
+    colorScheme: 'light',
+    description: 'Signed in as another person after "Sign in with a different account"',
+  },
 ];
 
 /** What the window needs: the real provider, keychain and browser, and the built renderer. */
@@ -71,69 +87,12 @@ export interface WindowRig {
 
 /** The window in one state, ready to be outlined and photographed. */
 export interface OpenWindow {
+  /** What the picture is of: the app window, or the page the app opened in the person's browser. */
   readonly page: Page;
   /** The drawn window's outline, with the person's name, email and the provider's port masked. */
   outline(): Promise<string[]>;
   close(): Promise<void>;
 }
-
-type PersonAct = (page: Page, url: URL) => Promise<void>;
-
-/** How the person gets the app into each state, from a fresh start. */
-interface StateDriver {
-  /** What the person does in the browser tab the app opens. */
-  readonly act?: (idp: RunningIdp) => PersonAct;
-  /** Clicks (if anything) and resolves once the app's core is in the state. */
-  readonly reach: (
-    page: Page,
-    until: (predicate: (state: AuthState) => boolean) => Promise<AuthState>,
-  ) => Promise<void>;
-}
-
-/** The signed-out window's main action. */
-const LOGIN = 'Login';
-
-async function clickLogin(page: Page): Promise<void> {
-  await page.getByRole('button', { name: LOGIN }).click();
-  // The pointer would otherwise rest on whatever the next state draws there, in its hover colour.
-  await page.mouse.move(0, 0);
-}
-
-const DRIVERS: Record<ReadmeState, StateDriver> = {
-  'signed-out': {
-    reach: async (_page, until) => void (await until((state) => state.status === 'signed-out')),
-  },
-  waiting: {
-    // The person has the sign-in page in front of them and has not signed in yet.
-    act: () => async (page) => void (await page.locator('input[name="email"]').waitFor()),
-    reach: async (page, until) => {
-      // The page's clock stops before the sign-in starts, so its timer shows 0:00 in every run.
-      await page.clock.setFixedTime(Date.now());
-      await clickLogin(page);
-      await until((state) => state.status === 'signing-in' && state.step === 'waiting-for-user');
-    },
-  },
-  'signed-in': {
-    act: (idp) => personSignsIn(idp),
-    reach: async (page, until) => {
-      await clickLogin(page);
-      // Not while "Saving to your keychain…" shows: the picture is of a session that is remembered.
-      await until((state) => state.status === 'signed-in' && state.persistence === 'keychain');
-    },
-  },
-  error: {
-    act: (idp) => async (page) => {
-      const user = idp.users[0];
-      if (!user) throw new Error('the provider has no test users');
-      await signIn(page, user.email, user.password);
-      await declineConsent(page);
-    },
-    reach: async (page, until) => {
-      await clickLogin(page);
-      await until((state) => state.status === 'error');
-    },
-  },
-};
 
 /** True for a state name this module can drive the window into (a manifest's `state`). */
 export function isReadmeState(state: string): state is ReadmeState {
@@ -202,16 +161,22 @@ async function windowContext(rig: WindowRig): Promise<{ context: BrowserContext;
 
 /**
  * Starts the app on the real core (its own keychain entry), opens its window on the built
- * renderer at the default window size, and drives it into `state` the way a person would.
+ * renderer at the default window size, and drives it into `state` the way a person would. The
+ * person's browser opens its pages at the same size, for the states pictured there.
  */
 export async function openWindowIn(rig: WindowRig, state: ReadmeState): Promise<OpenWindow> {
   const driver = DRIVERS[state];
+  const person = await windowContext(rig);
   const app = startApp({
     idp: rig.idp,
     browser: rig.browser,
     keytar: rig.keychain.keytar,
     // Each start its own keychain entry: a session left by an earlier start would be restored.
-    env: { KEYCHAIN_SERVICE: rig.keychain.serviceName(`readme-${state}-${(starts += 1)}`) },
+    env: {
+      ...driver.env?.(rig.idp),
+      KEYCHAIN_SERVICE: rig.keychain.serviceName(`readme-${state}-${(starts += 1)}`),
+    },
+    profile: Promise.resolve(person.context),
     ...(driver.act ? { act: driver.act(rig.idp) } : {}),
   });
   const { context, pageErrors } = await windowContext(rig);
@@ -219,8 +184,7 @@ export async function openWindowIn(rig: WindowRig, state: ReadmeState): Promise<
   const close = async (): Promise<void> => {
     await app.service.dispose();
     await window?.close();
-    await Promise.all(app.opener.pages.map((page) => page.context().close()));
-    await context.close();
+    await Promise.all([person.context.close(), context.close()]);
   };
   // A window that threw may have stopped following the app's state: its picture would lie.
   const checked = <T>(value: T): T => {
@@ -235,9 +199,13 @@ export async function openWindowIn(rig: WindowRig, state: ReadmeState): Promise<
       service: app.service,
       appInfo: { demo: app.config.demo, issuerHost: app.config.issuer.host },
     });
-    const { page } = window;
-    await page.addStyleTag({ url: `${new URL(rig.renderer.url).origin}${HOLD_STILL_PATH}` });
-    await driver.reach(page, (predicate) => waitForState(app.service, predicate));
+    await window.page.addStyleTag({ url: `${new URL(rig.renderer.url).origin}${HOLD_STILL_PATH}` });
+    const page = await driver.reach({
+      idp: rig.idp,
+      window: window.page,
+      browserPages: app.opener.pages,
+      until: (predicate) => waitForState(app.service, predicate),
+    });
     await settled(page);
     const masks = personMasks(rig.idp);
     const outline = async (): Promise<string[]> =>

@@ -12,7 +12,7 @@ export type Notice =
   | { readonly kind: 'setup'; readonly report: SetupReport };
 
 /** Calls whose buttons show that they are running and ignore presses until they are done. */
-export type BusyAction = 'call-api' | 'logout' | 'check-setup';
+export type BusyAction = 'call-api' | 'logout' | 'check-setup' | 'switch-account';
 
 let notice: Notice | undefined;
 const running = new Set<BusyAction>();
@@ -76,6 +76,24 @@ function actOnce<T>(action: BusyAction, start: () => Promise<IpcResult<T>>, onSu
 /** Login and Try again. */
 export function login(): void {
   act(window.auth.login());
+}
+
+/** "Create an account": the provider's sign-up page instead of its login page. */
+export function signUp(): void {
+  act(window.auth.signUp());
+}
+
+/** "Sign in with a different account" while signed out: the provider asks who, even when it remembers someone. */
+export function loginWithOtherAccount(): void {
+  act(window.auth.loginWithOtherAccount());
+}
+
+/**
+ * "Sign in with a different account" while signed in: busy from the press until main answers, so a
+ * second press cannot start a second sign-in while the browser is opening.
+ */
+export function switchAccount(): void {
+  actOnce('switch-account', () => window.auth.loginWithOtherAccount());
 }
 
 /** Cancel, and Escape while signing in. */

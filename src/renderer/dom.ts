@@ -12,6 +12,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 /** How a button looks and behaves beyond its label. */
 export interface ButtonOptions {
   readonly primary?: boolean;
+  /** Drawn as a text link: an action that should not compete with the buttons beside it. */
+  readonly link?: boolean;
   /** Keyboard focus moves here when the state changes. */
   readonly autofocus?: boolean;
   /**
@@ -31,7 +33,7 @@ export function button(label: string, onClick: () => void, options: ButtonOption
   const busy = options.busyLabel !== undefined;
   const node = el(
     'button',
-    { type: 'button', className: options.primary ? 'primary' : 'secondary' },
+    { type: 'button', className: options.primary ? 'primary' : options.link ? 'link' : 'secondary' },
     busy ? options.busyLabel : label,
   );
   node.dataset['action'] = options.action;

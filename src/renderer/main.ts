@@ -59,8 +59,11 @@ function announcement(state: AuthState): string {
     }
     case 'signing-in':
       return 'Continue signing in in your browser.';
-    case 'signed-in':
-      return `Signed in as ${state.profile.name ?? state.profile.email ?? 'you'}.`;
+    case 'signed-in': {
+      const { organization } = state.profile;
+      const through = organization ? `, organization ${organization.name ?? organization.id}` : '';
+      return `Signed in as ${state.profile.name ?? state.profile.email ?? 'you'}${through}.`;
+    }
     case 'signing-out':
       return 'Signing out.';
     case 'error':

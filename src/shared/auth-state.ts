@@ -9,6 +9,11 @@ export interface Profile {
   readonly emailVerified?: boolean;
   readonly picture?: string;
   readonly updatedAt?: string;
+  /**
+   * The Auth0 Organization the person signed in through: the ID token's `org_id`, and its
+   * `org_name` when the tenant sends names. Present only for a sign-in through an organization.
+   */
+  readonly organization?: { readonly id: string; readonly name?: string };
 }
 
 /** Every failure the app can report; the UI switches on these, never on message text. */

@@ -14,6 +14,13 @@ export const BRIDGE_REQUESTS = {
   getState: 'auth:get-state',
   getAppInfo: 'auth:get-app-info',
   login: 'auth:login',
+  /** A login that opens the provider's sign-up page (Auth0 `screen_hint=signup`). */
+  signUp: 'auth:sign-up',
+  /**
+   * A login that shows the provider's login page even when its browser session would skip it
+   * (`prompt=login`), so another person can sign in; a different account replaces the session.
+   */
+  loginWithOtherAccount: 'auth:login-other-account',
   cancelLogin: 'auth:cancel-login',
   reopenBrowser: 'auth:reopen-browser',
   /** Main copies the sign-in link to the clipboard; the renderer never holds it. */
@@ -54,6 +61,8 @@ interface RequestAnswers {
   [AUTH_CHANNELS.getState]: AuthState;
   [AUTH_CHANNELS.getAppInfo]: AppInfo;
   [AUTH_CHANNELS.login]: IpcResult<AuthState>;
+  [AUTH_CHANNELS.signUp]: IpcResult<AuthState>;
+  [AUTH_CHANNELS.loginWithOtherAccount]: IpcResult<AuthState>;
   [AUTH_CHANNELS.cancelLogin]: IpcResult<null>;
   [AUTH_CHANNELS.reopenBrowser]: IpcResult<null>;
   [AUTH_CHANNELS.copySignInLink]: IpcResult<null>;

@@ -116,6 +116,43 @@ test.describe('every state fits the window at its default and minimum size, ligh
     await expectFitsTheWindow(page, 'error, sign-in declined');
   });
 
+  test('signed in through an organization, with every action and the API response', async ({
+    launchApp,
+    idp,
+    keychain,
+    person,
+  }) => {
+    const browser = await personAtTheBrowser(person, idp);
+    const secrets = controllableSecretStore(keychain.keytar);
+    const [acme] = idp.organizations;
+    if (!acme) throw new Error('the provider has no organizations');
+    const { page } = await launchApp('renderer-layout-organization', {
+      keytar: secrets,
+      profile: browser.profile,
+      act: browser.act,
+      env: { AUTH0_ORGANIZATION: acme.name },
+    });
+    await expect(page.getByRole('button', { name: 'Create an account' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign in with a different account' })).toBeVisible();
+
+    // The most a signed-in window holds: the organization, the keychain's line, and all three actions.
+    secrets.failNext('setPassword', 1);
+    await page.getByRole('button', { name: 'Login' }).click();
+    await expect(page.locator('main').getByText(`Organization: ${acme.name}`)).toBeVisible();
+    await expect(page.locator('main').getByText('Your keychain is unavailable')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign in with a different account' })).toBeVisible();
+    await expectFitsTheWindow(page, 'signed in through an organization, keychain unavailable');
+    await page.getByRole('button', { name: 'Call API' }).click();
+    await expect(page.getByLabel('API response', { exact: true }).last()).toContainText('Hello from the demo API');
+    await expectFitsTheWindow(page, 'signed in through an organization, API response shown');
+
+    // Switching accounts: the window waits for the person, who has not chosen yet.
+    browser.plan = 'waits';
+    await page.getByRole('button', { name: 'Sign in with a different account' }).click();
+    await expect(currentStep(page)).toContainText('Waiting for you to sign in');
+    await expectFitsTheWindow(page, 'signing in with a different account');
+  });
+
   test('a settings error with its setup checklist', async ({ context, renderer }) => {
     const window = await openAppWindow({
       context,

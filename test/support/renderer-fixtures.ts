@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
-import { DEMO_ISSUER_VARIABLE } from '../../src/main/auth/config/config.js';
+import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { startApp } from './app-harness.js';
@@ -33,6 +33,8 @@ export interface LaunchOptions {
   keytar?: SecretStore;
   /** The person's browser profile, e.g. one whose routes stall or fail; by default a fresh one. */
   profile?: Promise<BrowserContext>;
+  /** Settings beyond the demo ones, as the app's `.env` would give them (e.g. AUTH0_ORGANIZATION). */
+  env?: AuthEnv;
 }
 
 interface RendererWorkerFixtures {
@@ -114,7 +116,7 @@ export const test = base.extend<RendererTestFixtures, RendererWorkerFixtures>({
         idp,
         browser: person,
         keytar: options.keytar ?? keychain.keytar,
-        env: { KEYCHAIN_SERVICE: keychain.serviceName(keychainLabel) },
+        env: { ...options.env, KEYCHAIN_SERVICE: keychain.serviceName(keychainLabel) },
         ...(options.act ? { act: options.act } : {}),
         ...(options.profile ? { profile: options.profile } : {}),
       });

@@ -46,6 +46,8 @@ export function mainSideChecks(
     [AUTH_CHANNELS.getState]: () => Promise.resolve(state),
     [AUTH_CHANNELS.getAppInfo]: () => Promise.resolve(info),
     [AUTH_CHANNELS.login]: () => Promise.resolve({ ok: true, value: state }),
+    [AUTH_CHANNELS.signUp]: () => Promise.resolve({ ok: true, value: state }),
+    [AUTH_CHANNELS.loginWithOtherAccount]: () => Promise.resolve({ ok: true, value: state }),
     [AUTH_CHANNELS.cancelLogin]: () => Promise.resolve(done),
     [AUTH_CHANNELS.reopenBrowser]: () => Promise.resolve(done),
     [AUTH_CHANNELS.copySignInLink]: () => Promise.resolve(done),
@@ -59,6 +61,8 @@ export function mainSideChecks(
     [AUTH_CHANNELS.getState]: () => Promise.resolve(state),
     [AUTH_CHANNELS.getAppInfo]: () => Promise.resolve(info),
     [AUTH_CHANNELS.login]: () => Promise.resolve({ ok: true, value: state }),
+    [AUTH_CHANNELS.signUp]: () => Promise.resolve({ ok: true, value: state }),
+    [AUTH_CHANNELS.loginWithOtherAccount]: () => Promise.resolve({ ok: true, value: state }),
     [AUTH_CHANNELS.cancelLogin]: () => Promise.resolve(done),
     [AUTH_CHANNELS.reopenBrowser]: () => Promise.resolve(done),
     [AUTH_CHANNELS.copySignInLink]: () => Promise.resolve(done),
@@ -78,6 +82,8 @@ export function mainSideChecks(
     ...complete,
     // @ts-expect-error logout's handler on the login channel: the same payload type, another channel
     [AUTH_CHANNELS.login]: handlers[AUTH_CHANNELS.logout],
+    // @ts-expect-error the three logins answer alike, and still cannot stand in for each other
+    [AUTH_CHANNELS.signUp]: handlers[AUTH_CHANNELS.loginWithOtherAccount],
     // @ts-expect-error the three `IpcResult<null>` channels cannot stand in for each other either
     [AUTH_CHANNELS.cancelLogin]: handlers[AUTH_CHANNELS.copySignInLink],
   };
@@ -85,7 +91,7 @@ export function mainSideChecks(
   const unknownChannel: AuthHandlers = {
     ...complete,
     // @ts-expect-error a channel the contract does not have
-    'auth:sign-up': () => Promise.resolve(done),
+    'auth:delete-account': () => Promise.resolve(done),
   };
 
   send(target, AUTH_CHANNELS.stateChanged, state);
@@ -106,7 +112,7 @@ export async function preloadSideChecks(bridge: AuthBridge): Promise<void> {
   // @ts-expect-error getState answers the state itself: it has no `ok`
   void (await invoke(AUTH_CHANNELS.getState)).ok;
   // @ts-expect-error a channel the contract does not have
-  void invoke('auth:sign-up');
+  void invoke('auth:delete-account');
   // @ts-expect-error an event channel cannot be invoked
   void invoke(AUTH_CHANNELS.stateChanged);
 
@@ -147,8 +153,12 @@ export async function rendererSideChecks(auth: AuthBridge): Promise<void> {
 
   // @ts-expect-error requests take no arguments
   void auth.login({ prompt: 'none' });
+  act(auth.signUp(), (value) => value.status);
+  act(auth.loginWithOtherAccount(), (value) => value.status === 'signed-in' && value.profile.organization?.id);
+  // @ts-expect-error requests take no arguments, the other-account login included
+  void auth.loginWithOtherAccount({ prompt: 'login' });
   // @ts-expect-error a method the bridge does not have
-  void auth.signUp;
+  void auth.deleteAccount;
 
   const result = await auth.logout();
   // @ts-expect-error a result must be checked before its value is read

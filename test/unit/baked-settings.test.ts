@@ -150,9 +150,11 @@ describe('readBakedSettings: what a packaged app accepts', () => {
       'AUTH0_CALLBACK_PORTS',
       'AUTH0_CALLBACK_URL',
       'AUTH0_CLIENT_ID',
+      'AUTH0_CONNECTION',
       'AUTH0_DOMAIN',
       'AUTH0_DPOP',
       'AUTH0_ID_TOKEN_ALG',
+      'AUTH0_ORGANIZATION',
       'AUTH0_SCOPE',
       'LOGIN_TIMEOUT_SECONDS',
     ]);

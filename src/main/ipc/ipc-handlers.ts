@@ -53,6 +53,8 @@ export function createAuthHandlers(options: {
     [AUTH_CHANNELS.getState]: () => Promise.resolve(service?.getState() ?? configState),
     [AUTH_CHANNELS.getAppInfo]: () => Promise.resolve(appInfo),
     [AUTH_CHANNELS.login]: () => run((s) => s.login()),
+    [AUTH_CHANNELS.signUp]: () => run((s) => s.signUp()),
+    [AUTH_CHANNELS.loginWithOtherAccount]: () => run((s) => s.loginWithOtherAccount()),
     [AUTH_CHANNELS.cancelLogin]: () =>
       run((s) => {
         s.cancelLogin();

@@ -1,5 +1,5 @@
 import type { AuthState, Persistence, Profile } from '../../shared/auth-state.js';
-import { callApi, isBusy, logout } from '../actions.js';
+import { callApi, isBusy, logout, switchAccount } from '../actions.js';
 import { button, el, initials } from '../dom.js';
 import { noticeNodes } from './notice-nodes.js';
 
@@ -49,9 +49,19 @@ function emailLine(profile: Profile): HTMLElement {
   );
 }
 
+/** The organization the person signed in through, by name, or by ID where the provider gave no name. */
+function organizationLine(profile: Profile): Node[] {
+  const { organization } = profile;
+  if (!organization) return [];
+  return [
+    el('p', { className: 'organization' }, 'Organization: ', el('strong', {}, organization.name ?? organization.id)),
+  ];
+}
+
 /**
- * Signed in: who, whether the session is remembered, and the two actions. Logout opens the
- * browser to end the provider's session too; the line under the buttons says so before the press.
+ * Signed in: who (and through which organization), whether the session is remembered, and the
+ * actions. Logout opens the browser to end the provider's session too; the line under the buttons
+ * says so before the press. Switching accounts is the least used action, so it comes last, as a link.
  */
 export function signedInScreen(state: SignedIn, issuerHost: string | undefined): Node[] {
   const { profile } = state;
@@ -70,6 +80,7 @@ export function signedInScreen(state: SignedIn, issuerHost: string | undefined):
     avatar(profile, name),
     el('h1', { className: 'name' }, name),
     emailLine(profile),
+    ...organizationLine(profile),
     ...persistenceNote(state.persistence),
     el(
       'div',
@@ -83,6 +94,11 @@ export function signedInScreen(state: SignedIn, issuerHost: string | undefined):
       logoutButton,
     ),
     logoutHint,
+    button('Sign in with a different account', switchAccount, {
+      link: true,
+      action: 'switch-account',
+      busyLabel: isBusy('switch-account') ? 'Opening your browser…' : undefined,
+    }),
     ...noticeNodes(),
   ];
 }

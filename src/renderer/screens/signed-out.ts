@@ -1,5 +1,5 @@
 import type { AuthState } from '../../shared/auth-state.js';
-import { login } from '../actions.js';
+import { login, loginWithOtherAccount, signUp } from '../actions.js';
 import { button, el } from '../dom.js';
 import { noticeNodes } from './notice-nodes.js';
 
@@ -13,7 +13,11 @@ function signedOutConfirmation(reason: string | undefined): Node {
   );
 }
 
-/** Signed out: after a start, a cancelled sign-in, an ended session, or Logout (then confirmed). */
+/**
+ * Signed out: after a start, a cancelled sign-in, an ended session, or Logout (then confirmed).
+ * Besides Login, a new person can create an account, and someone whose browser remembers another
+ * person can sign in as themselves.
+ */
 export function signedOutScreen(state: Extract<AuthState, { status: 'signed-out' }>): Node[] {
   const reason = state.reason?.message;
   return [
@@ -22,7 +26,14 @@ export function signedOutScreen(state: Extract<AuthState, { status: 'signed-out'
     el('h1', {}, 'Sign in to Desktop Login'),
     el('p', {}, 'You sign in with your account in your own web browser. Nothing is typed into this app.'),
     ...(reason && !state.afterLogout ? [el('p', { className: 'note', role: 'status' }, reason)] : []),
-    el('div', { className: 'actions' }, button('Login', login, { primary: true, autofocus: true, action: 'login' })),
+    el(
+      'div',
+      { className: 'actions' },
+      button('Login', login, { primary: true, autofocus: true, action: 'login' }),
+      button('Create an account', signUp, { action: 'sign-up' }),
+    ),
+    // The provider would otherwise sign in whoever its browser session remembers, without asking.
+    button('Sign in with a different account', loginWithOtherAccount, { link: true, action: 'login-other-account' }),
     ...noticeNodes(),
   ];
 }

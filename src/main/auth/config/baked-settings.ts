@@ -21,6 +21,8 @@ export const BAKED_SETTING_NAMES = [
   'LOGIN_TIMEOUT_SECONDS',
   'AUTH0_ID_TOKEN_ALG',
   'AUTH0_DPOP',
+  'AUTH0_ORGANIZATION',
+  'AUTH0_CONNECTION',
 ] as const;
 
 /** One of the setting names a package may carry. */

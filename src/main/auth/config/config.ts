@@ -7,6 +7,7 @@ import {
   type IdTokenAlg,
 } from '../oidc/id-token-algs.js';
 import { issuerFromDomain } from './auth0-domain.js';
+import { parseConnection, parseOrganization } from './auth0-login-params.js';
 import { parseCallback, type CallbackSettings } from './callback-settings.js';
 import { DEMO_CLIENT_ID, DEMO_ISSUER_VARIABLE, demoProviderAdviceFor, isLoopbackHost } from './demo-provider.js';
 
@@ -46,6 +47,13 @@ export interface AuthConfig {
    * dpop_signing_alg_values_supported, `always` even when it does not, `never` sends Bearer tokens.
    */
   readonly dpop: DpopMode;
+  /**
+   * AUTH0_ORGANIZATION: the Auth0 Organization every login goes through, by ID (`org_…`, as
+   * written) or by name (lower-cased). The ID token's `org_id` or `org_name` must name it.
+   */
+  readonly organization?: string;
+  /** AUTH0_CONNECTION: the connection every login uses, skipping Universal Login's choice. */
+  readonly connection?: string;
 }
 
 /** When the app asks for DPoP-bound tokens; see AuthConfig.dpop. */
@@ -103,6 +111,8 @@ export function loadConfig(env: AuthEnv): AuthConfig {
   if (keychainService.length > 100) problems.push('KEYCHAIN_SERVICE must be at most 100 characters.');
   const idTokenAlg = parseIdTokenAlg(value('AUTH0_ID_TOKEN_ALG'), problems);
   const dpop = parseDpopMode(value('AUTH0_DPOP'), problems);
+  const organization = parseOrganization(value('AUTH0_ORGANIZATION'), problems);
+  const connection = parseConnection(value('AUTH0_CONNECTION'), problems);
 
   if (problems.length > 0 || issuer === undefined || clientId === undefined || callback === undefined) {
     throw new AuthError(
@@ -123,6 +133,8 @@ export function loadConfig(env: AuthEnv): AuthConfig {
     keychainService: `${keychainService} (${issuer.host})`,
     ...(idTokenAlg !== undefined ? { idTokenAlg } : {}),
     dpop,
+    ...(organization !== undefined ? { organization } : {}),
+    ...(connection !== undefined ? { connection } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { isOrganizationId } from '../config/auth0-login-params.js';
 import type { AuthConfig } from '../config/config.js';
 
 /** Where things live in the Auth0 dashboard; one place, so every check names them the same way. */
@@ -33,9 +34,41 @@ export const AUTH0_FIX = {
   allowOfflineAccess:
     'Auth0 dashboard > Applications > APIs > (your API) > Settings > Access Settings > Allow Offline Access: on',
 
+  organization(config: AuthConfig): string {
+    const organization = config.organization ?? '';
+    const byName = !isOrganizationId(organization);
+    return [
+      `AUTH0_ORGANIZATION "${organization}" must be an organization of ${config.issuer.host} this application signs in through:`,
+      `copy its ${byName ? 'Name' : 'ID'} from Auth0 dashboard > Organizations > (your organization) > Settings.`,
+      `${APP} > Login Experience (older dashboards: the Organizations tab) > Type of Users: Business Users or Both, then Save.`,
+      'Auth0 dashboard > Organizations > (your organization) > Connections: turn on the connection your users sign in with.',
+      ...(byName
+        ? [
+            'Auth0 dashboard > Settings > Advanced > Allow Organization Names in Authentication API: on (or use the org_… ID).',
+          ]
+        : []),
+    ].join('\n');
+  },
+
+  connection(config: AuthConfig): string {
+    return [
+      `AUTH0_CONNECTION "${config.connection ?? ''}" must name a connection of ${config.issuer.host} that is on for this application:`,
+      'copy its name from Auth0 dashboard > Authentication (Database, Social or Enterprise), exactly, case included,',
+      `and turn it on in ${APP} > Connections${config.organization !== undefined ? ' and in Organizations > (your organization) > Connections' : ''}.`,
+    ].join('\n');
+  },
+
   /** The fix for an error the provider returned to an authorization request. */
   forAuthorizationError(config: AuthConfig, error: string, description: string): string {
     const said = `${error} ${description}`;
+    // Auth0 names the parameter it refuses ("the connection was not found", "parameter organization is ...").
+    if (config.connection !== undefined && /\bconnection\b/i.test(description)) return AUTH0_FIX.connection(config);
+    if (config.organization !== undefined && /\borganization\b/i.test(description)) {
+      return AUTH0_FIX.organization(config);
+    }
+    if (/\borganization\b.*\brequired\b/i.test(description)) {
+      return `${APP} > Login Experience > Type of Users is Business Users, so every sign-in needs an organization: set AUTH0_ORGANIZATION to your organization's ID or name (Auth0 dashboard > Organizations), or set Type of Users to Both.`;
+    }
     if (/service not found|audience|invalid_target/i.test(said)) return AUTH0_FIX.audience(config);
     if (error === 'invalid_scope' || /scope/i.test(description)) {
       return `Set AUTH0_SCOPE to scopes the tenant knows; the default "openid profile email offline_access" works with every Auth0 tenant.`;

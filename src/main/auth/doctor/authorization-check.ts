@@ -20,7 +20,7 @@ const MAX_DESCRIPTION_CHARS = 300;
 
 /**
  * Builds the authorization URL exactly as a login does (PKCE S256, state, nonce, scope,
- * audience) and GETs it without following redirects. A good request leads to the sign-in
+ * audience, organization, connection) and GETs it without following redirects. A good request leads to the sign-in
  * page; a callback the client does not list, or a client the tenant does not know, leads to
  * the provider's error page, because the provider must not redirect to an unverified URI
  * (RFC 6749 §4.1.2.1).
@@ -58,7 +58,7 @@ export async function probeAuthorization(
   return classifyPage(response.status, body);
 }
 
-/** The authorization URL with the parameters a login sends (PKCE S256, state, nonce, scope, audience). */
+/** The authorization URL with the parameters a login sends (PKCE S256, state, nonce, scope, audience, organization, connection). */
 async function loginAuthorizationUrl(
   oidc: client.Configuration,
   config: AuthConfig,
@@ -73,6 +73,10 @@ async function loginAuthorizationUrl(
     code_challenge_method: 'S256',
   };
   if (config.audience !== undefined) parameters['audience'] = config.audience;
+  // Auth0 checks both at /authorize, before the sign-in page: an organization or connection the
+  // tenant does not know, or that is not enabled for the application, is refused here too.
+  if (config.organization !== undefined) parameters['organization'] = config.organization;
+  if (config.connection !== undefined) parameters['connection'] = config.connection;
   return client.buildAuthorizationUrl(oidc, parameters);
 }
 

@@ -61,6 +61,18 @@ export interface AuthService {
    * two servers); a call during a logout starts once the logout has finished. Never rejects.
    */
   login(options?: LoginOptions): Promise<AuthState>;
+  /**
+   * A login on the provider's sign-up page (Auth0 `screen_hint=signup`), everything else as
+   * login(). With `prompt=login` too: Auth0 shows the sign-up page only when it prompts, and a
+   * browser session it still has would otherwise sign that account in instead, unasked.
+   */
+  signUp(): Promise<AuthState>;
+  /**
+   * A login on the provider's login page even when its browser session would skip it
+   * (`prompt=login`), from signed out or signed in. A different person replaces the session (the
+   * old refresh token is revoked); a login that fails or is cancelled leaves the session as it was.
+   */
+  loginWithOtherAccount(): Promise<AuthState>;
   /** Cancels a login in progress; no-op otherwise. */
   cancelLogin(): void;
   /** Opens the sign-in page of the login in progress again, for when the browser tab was lost. */
@@ -122,6 +134,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     subscribe: (listener) => state.subscribe(listener),
     restore: () => restoreSession(parts),
     login: (options) => logins.start(options),
+    signUp: () => logins.start({ screenHint: 'signup', prompt: 'login' }),
+    loginWithOtherAccount: () => logins.start({ prompt: 'login' }),
     cancelLogin: () => logins.cancel(),
     signInLink: () => logins.link(),
     async reopenBrowser() {

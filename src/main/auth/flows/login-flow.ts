@@ -8,18 +8,21 @@ import { startCallbackServer, type CallbackResult, type CallbackServer } from '.
 import { usesDpop, type DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
-import { profileFromClaims, profileNeedsUserinfo } from '../oidc/profile.js';
+import { providerDenied } from '../oidc/authorization-refusal.js';
+import { organizationMismatch, wrongOrganizationMessage } from '../oidc/organization-claims.js';
+import { profileFromClaims, profileNeedsUserinfo, withOrganization } from '../oidc/profile.js';
 import { mapProviderError } from '../oidc/provider-errors.js';
-import { logSafeText, shownErrorCode } from '../oidc/provider-text.js';
 import { preconnectUrl } from '../oidc/token-endpoint-preconnect.js';
 import { createDpopKey, type DpopPrivateJwk } from '../session/dpop-key.js';
 import type { Adoption } from '../session/session-keeper.js';
 import { tokenSetFromResponse, type TokenSet } from '../session/token-set.js';
 
-/** Extra authorization parameters a caller may pass through (Auth0 understands both). */
+/** Extra authorization parameters a caller may pass through (Auth0 understands all three). */
 export interface LoginOptions {
   readonly prompt?: 'login' | 'none' | 'consent' | 'select_account';
   readonly loginHint?: string;
+  /** `signup` opens Universal Login's sign-up page instead of its login page. */
+  readonly screenHint?: 'signup';
 }
 
 /** What one login needs from the outside world. */
@@ -105,7 +108,7 @@ export async function runLogin(deps: LoginFlowDeps, options: LoginOptions = {}):
         dpop?.handle,
       );
     } catch (error) {
-      throw codeExchangeFailure(callback, error);
+      throw codeExchangeFailure(callback, error, config);
     }
     throwIfCancelled(signal);
 
@@ -137,6 +140,13 @@ async function sessionFrom(
   const claims = response.claims();
   if (claims === undefined)
     throw new AuthError('id_token_invalid', 'The identity provider sent no ID token. Try again.');
+  const { organization } = deps.config;
+  const mismatch = organizationMismatch(organization, claims);
+  if (organization !== undefined && mismatch !== undefined) {
+    // Before anything is kept: the session never reaches memory or the keychain.
+    deps.logger.warn(`the ID token's ${mismatch} does not name AUTH0_ORGANIZATION; sign-in refused`);
+    throw new AuthError('id_token_invalid', wrongOrganizationMessage(organization));
+  }
   const tokens = tokenSetFromResponse(response, deps.now(), undefined, deps.config.audience);
   // The token_type answered decides (RFC 9449 §5): a tenant without DPoP for this app issues Bearer tokens.
   const bound = tokens.tokenType === 'DPoP' ? dpop : undefined;
@@ -147,7 +157,7 @@ async function sessionFrom(
   if (profileNeedsUserinfo(profile) && oidc.serverMetadata().userinfo_endpoint !== undefined) {
     profile = (await fetchProfile(oidc, response.access_token, claims.sub, deps.logger, bound?.handle)) ?? profile;
   }
-  return { tokens, profile, ...(bound ? { dpopKey: bound.key } : {}) };
+  return { tokens, profile: withOrganization(profile, claims), ...(bound ? { dpopKey: bound.key } : {}) };
 }
 
 /**
@@ -218,6 +228,11 @@ function authorizationUrlFor(
   if (config.audience !== undefined) parameters['audience'] = config.audience;
   if (options.prompt !== undefined) parameters['prompt'] = options.prompt;
   if (options.loginHint !== undefined) parameters['login_hint'] = options.loginHint;
+  if (options.screenHint !== undefined) parameters['screen_hint'] = options.screenHint;
+  // Every login names them, sign-up and another account included: without `organization` Auth0
+  // issues no org_id, and sessionFrom's check would refuse the sign-in.
+  if (config.organization !== undefined) parameters['organization'] = config.organization;
+  if (config.connection !== undefined) parameters['connection'] = config.connection;
   const authorizationUrl = client.buildAuthorizationUrl(oidc, parameters);
   if (!isAllowedExternalUrl(authorizationUrl, config)) {
     throw new AuthError(
@@ -251,9 +266,9 @@ async function openSignInPage(
 }
 
 /** Why the code exchange failed: the provider's refusal, when the callback carried one, or the token request. */
-function codeExchangeFailure(callback: CallbackResult, error: unknown): AuthError {
+function codeExchangeFailure(callback: CallbackResult, error: unknown, config: AuthConfig): AuthError {
   if (callback.kind === 'denied' && error instanceof client.AuthorizationResponseError) {
-    return providerDenied(callback.error, callback.description);
+    return providerDenied(callback.error, callback.description, config);
   }
   return mapProviderError(error, 'token');
 }
@@ -273,28 +288,6 @@ async function fetchProfile(
     logger.warn('userinfo could not be read; showing the ID token profile');
     return undefined;
   }
-}
-
-/**
- * The callback's `error` crosses IPC only when it passes the allow rule, and its
- * `error_description` never does: it is provider free text, kept (scrubbed) in the cause for
- * the main process (RFC 6749 §4.1.2.1, DESIGN checklist 13).
- */
-function providerDenied(error: string, description: string | undefined): AuthError {
-  const cause = { error: shownErrorCode(error), description: logSafeText(description) };
-  if (error === 'access_denied') {
-    return new AuthError('access_denied', 'Sign-in was declined on the sign-in page.', { cause });
-  }
-  if (error === 'login_required' || error === 'consent_required' || error === 'interaction_required') {
-    return new AuthError('provider_error', 'The identity provider needs you to sign in on its page in the browser.', {
-      cause,
-    });
-  }
-  return new AuthError(
-    'provider_error',
-    `The identity provider stopped the sign-in (${shownErrorCode(error)}). Check the application settings in Auth0 and try again.`,
-    { cause },
-  );
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

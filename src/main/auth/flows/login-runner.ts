@@ -1,10 +1,11 @@
-import type { AuthState } from '../../../shared/auth-state.js';
+import type { AuthState, Profile } from '../../../shared/auth-state.js';
 import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type { SessionKeeper } from '../session/session-keeper.js';
+import type { StoredSession } from '../session/stored-session.js';
 import type { AuthStatePublisher } from './auth-state-publisher.js';
 import type { CallbackPortHolder } from './callback-port-holder.js';
 import { runLogin, type LoginFlowDeps, type LoginOptions } from './login-flow.js';
@@ -133,12 +134,30 @@ function loginFlowDeps(deps: LoginRunnerDeps, run: LoginRun): LoginFlowDeps {
       const adoption = await deps.keeper.adopt({ tokens, profile, ...(dpopKey ? { dpopKey } : {}) });
       // Read now, not assumed `saving`: a keychain that answered at once has already reported.
       deps.state.dispatch({ type: 'login-succeeded', profile, persistence: deps.keeper.persistence() });
+      const retired = retiredRefreshToken(adoption.replaced, profile);
+      if (retired !== undefined) {
+        deps.logger.info('signed in as someone else; revoking the previous session');
+        void deps.revocations.revokeLater(retired);
+      }
       return adoption;
     },
     onCallbackServer: (server) => deps.port.holdCallbackServer(server),
     proofs: deps.proofs,
     ...(deps.preconnect ? { preconnect: deps.preconnect } : {}),
   };
+}
+
+/**
+ * The refresh token of a session a sign-in replaced, when it belongs to someone else: left valid
+ * at the provider, a token nobody uses any more would outlive the session it belonged to (RFC 7009).
+ * The same person's is not revoked. Where revoking a refresh token revokes its whole grant (the
+ * local provider always, oidc-provider's revokeByGrantId; Auth0 when the tenant's "Refresh Token
+ * Revocation Deletes Grant" is on), that grant is also the new sign-in's, made in the same browser
+ * session, and revoking the old token would sign the person out of the session just made.
+ */
+function retiredRefreshToken(replaced: StoredSession | undefined, profile: Profile): string | undefined {
+  if (replaced === undefined || replaced.profile.sub === profile.sub) return undefined;
+  return replaced.tokens.refreshToken;
 }
 
 function loginFailure(error: unknown, logger: Logger): AuthError {

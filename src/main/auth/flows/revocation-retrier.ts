@@ -27,6 +27,12 @@ export interface RevocationRetrier {
   retry(): Promise<void>;
   /** Retries after the next back-off delay. */
   schedule(): void;
+  /**
+   * Keeps `token` pending (in the keychain, like logout's) and revokes it now: a session that a
+   * sign-in replaced. A retry already running may have listed the tokens before this one, so the
+   * new try starts once it is done. Never rejects.
+   */
+  revokeLater(token: string): Promise<void>;
   /** Stops for good (the app quits): no timer, no further retries. */
   stop(): void;
 }
@@ -65,6 +71,15 @@ export function createRevocationRetrier(deps: RevocationRetrierDeps): Revocation
   return {
     retry,
     schedule,
+    async revokeLater(token) {
+      try {
+        await deps.pending.add(token);
+        await running;
+        await retry();
+      } catch {
+        deps.logger.warn('the replaced session could not be queued for revocation');
+      }
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

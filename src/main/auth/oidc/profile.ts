@@ -1,4 +1,5 @@
 import type { Profile } from '../../../shared/auth-state.js';
+import { organizationFromClaims } from './organization-claims.js';
 
 /** Claims as they come from an ID token or userinfo response. */
 export type Claims = Readonly<Record<string, unknown>>;
@@ -32,6 +33,17 @@ export function profileFromClaims(claims: Claims): Profile {
   if (picture !== undefined && isHttpsUrl(picture)) profile.picture = picture;
   if (updatedAt !== undefined) profile.updatedAt = updatedAt;
   return profile;
+}
+
+/**
+ * `profile` with the organization the ID token names: only a verified ID token says which
+ * organization the sign-in went through, so userinfo's answer (which may replace the profile)
+ * never decides it.
+ */
+export function withOrganization(profile: Profile, idTokenClaims: Claims): Profile {
+  const { organization: _previous, ...rest } = profile;
+  const organization = organizationFromClaims(idTokenClaims);
+  return organization ? { ...rest, organization } : rest;
 }
 
 /** True when the profile lacks the fields a person expects to see, so userinfo is worth asking. */

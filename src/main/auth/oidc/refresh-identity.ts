@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 
 /** The claims that name who is signed in, to whom, and since when (OIDC Core §12.2). */
-export type IdentityClaim = 'iss' | 'sub' | 'aud' | 'azp' | 'auth_time' | 'nonce';
+export type IdentityClaim = 'iss' | 'sub' | 'aud' | 'azp' | 'auth_time' | 'nonce' | 'org_id';
 
 /** What the session knew before the refresh: its stored ID token and the profile's subject. */
 export interface OriginalIdentity {
@@ -17,9 +17,10 @@ export const IDENTITY_CHANGED_MESSAGE =
 
 /**
  * OIDC Core §12.2: a refreshed ID token must keep the original's `iss`, `sub`, `aud` and `azp`,
- * its `auth_time` (when both carry one) and, if it has a `nonce`, the original's nonce. Returns
- * the claims that changed; empty when none did or the refresh brought no ID token (§12.2 allows
- * that). Pure: the caller ends the session on a change and stores nothing of the answer.
+ * its `auth_time` (when both carry one) and, if it has a `nonce`, the original's nonce; and
+ * Auth0's `org_id`, when both carry one. Returns the claims that changed; empty when none did or
+ * the refresh brought no ID token (§12.2 allows that). Pure: the caller ends the session on a
+ * change and stores nothing of the answer.
  */
 export function changedIdentityClaims(
   original: OriginalIdentity,
@@ -45,6 +46,10 @@ export function changedIdentityClaims(
     refreshed['auth_time'] !== before['auth_time']
   ) {
     changed.push('auth_time');
+  }
+  // Auth0 Organizations: the organization is part of who signed in, and a renewal keeps it.
+  if (refreshed['org_id'] !== undefined && before['org_id'] !== undefined && refreshed['org_id'] !== before['org_id']) {
+    changed.push('org_id');
   }
   // "it SHOULD NOT have a nonce Claim Value ...; however, if it is present, its value MUST be the same".
   if (refreshed['nonce'] !== undefined && refreshed['nonce'] !== before['nonce']) changed.push('nonce');

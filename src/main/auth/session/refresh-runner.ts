@@ -4,7 +4,8 @@ import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { tokenRequestProof, type DpopProofs } from '../oidc/dpop-proofs.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
-import { profileFromClaims } from '../oidc/profile.js';
+import { organizationChangedMessage, organizationMismatch } from '../oidc/organization-claims.js';
+import { profileFromClaims, withOrganization } from '../oidc/profile.js';
 import { grantSurvivingKeyRotation } from '../oidc/token-response-replay.js';
 import { describeProviderFailure, mapProviderError } from '../oidc/provider-errors.js';
 import { changedIdentityClaims, IDENTITY_CHANGED_MESSAGE } from '../oidc/refresh-identity.js';
@@ -78,6 +79,12 @@ export async function refreshOnce(
   }
   run.redeemed.add(refreshToken);
   const claims = response.claims();
+  const { organization } = run.config;
+  if (organization !== undefined && claims !== undefined && organizationMismatch(organization, claims)) {
+    // The sign-in's check, again, and first: its message names the organization setting.
+    run.logger.warn('the renewed ID token does not name AUTH0_ORGANIZATION; signing out');
+    return run.end(new AuthError('session_expired', organizationChangedMessage(organization)), startedAt);
+  }
   // OIDC Core §12.2 (DESIGN checklist 14): a refresh must not change who is signed in.
   const changed = changedIdentityClaims({ idToken: base.tokens.idToken, sub: base.profile.sub }, claims);
   if (changed.length > 0) {
@@ -90,7 +97,7 @@ export async function refreshOnce(
   }
   const next: StoredSession = {
     tokens,
-    profile: claims ? { ...base.profile, ...profileFromClaims(claims) } : base.profile,
+    profile: claims ? withOrganization({ ...base.profile, ...profileFromClaims(claims) }, claims) : base.profile,
     // The refresh token stays bound to this key (RFC 9449 §5), whatever type the access token has.
     ...(base.dpopKey !== undefined ? { dpopKey: base.dpopKey } : {}),
   };

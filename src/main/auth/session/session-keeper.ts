@@ -25,6 +25,8 @@ export type SessionEvent =
 export interface Adoption {
   /** `keychain`, or `unavailable` when the keychain refused (already logged); never rejects. */
   readonly saved: Promise<Persistence>;
+  /** The session this one replaced (a sign-in while signed in), with its latest tokens. */
+  readonly replaced?: StoredSession;
 }
 
 /** Collaborators of the session keeper. */
@@ -267,21 +269,23 @@ async function adopt(keeper: Keeper, next: StoredSession): Promise<Adoption> {
   const { deps, state, queue, background } = keeper;
   // A refresh of the previous session must not commit after this one: cut it short first.
   await settleRefresh(keeper);
-  let inMemory!: () => void;
-  const adopted = new Promise<void>((resolve) => (inMemory = resolve));
+  let inMemory!: (replaced: StoredSession | undefined) => void;
+  const adopted = new Promise<StoredSession | undefined>((resolve) => (inMemory = resolve));
   const saved = queue.run(async () => {
+    // Read on the queue: a refresh that committed first holds the replaced session's latest tokens.
+    const replaced = state.session;
     state.generation += 1;
     state.redeemed.clear();
     state.session = next;
     state.persistence = deps.store ? 'saving' : 'unavailable';
     background.schedule();
-    inMemory();
+    inMemory(replaced);
     state.persistence = await save(deps, next);
     deps.onEvent({ kind: 'saved', session: next, persistence: state.persistence });
     return state.persistence;
   });
-  await Promise.race([adopted, saved]);
-  return { saved };
+  const replaced = await Promise.race([adopted, saved.then(() => adopted)]);
+  return { saved, ...(replaced ? { replaced } : {}) };
 }
 
 async function getAccessToken(keeper: Keeper): Promise<string> {
