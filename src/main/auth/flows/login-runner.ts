@@ -151,7 +151,7 @@ function loginFlowDeps(deps: LoginRunnerDeps, run: LoginRun): LoginFlowDeps {
  * The refresh token of a session a sign-in replaced, when it belongs to someone else: left valid
  * at the provider, a token nobody uses any more would outlive the session it belonged to (RFC 7009).
  * The same person's is not revoked. Where revoking a refresh token revokes its whole grant (the
- * local provider always, oidc-provider's revokeByGrantId; Auth0 when the tenant's "Refresh Token
+ * local demo provider always; Auth0 when the tenant's "Refresh Token
  * Revocation Deletes Grant" is on), that grant is also the new sign-in's, made in the same browser
  * session, and revoking the old token would sign the person out of the session just made.
  */
