@@ -6,6 +6,7 @@ import type { LaunchedApp } from '../support/renderer-fixtures.js';
 import { expect, test } from '../support/renderer-fixtures.js';
 import { openAppWindow } from '../support/renderer-harness.js';
 import { acceptConsent, signIn } from '../support/sign-in.js';
+import { RECORD_BUTTONS_AFTER_CLICKS } from '../support/window-probes.js';
 
 /** The person acts on each page the app opens from the test itself, so nothing happens there on its own. */
 const personWaits = (): Promise<void> => Promise.resolve();
@@ -19,17 +20,6 @@ async function browserPage(app: LaunchedApp, count: number): Promise<Page> {
   if (!page) throw new Error(`no sign-in page ${count}`);
   return page;
 }
-
-/** Every button's name and busy marks, recorded in the page after each click has been handled. */
-const RECORD_BUTTONS_AFTER_CLICKS = `
-  globalThis.buttonsAfterClicks = [];
-  document.addEventListener('click', () => {
-    globalThis.buttonsAfterClicks.push([...document.querySelectorAll('main button')].map((node) => ({
-      name: node.textContent,
-      busy: node.getAttribute('aria-busy'),
-      disabled: node.getAttribute('aria-disabled'),
-    })));
-  });`;
 
 /**
  * A core that holds one state and does nothing else: for a profile the local provider never

@@ -1,6 +1,4 @@
 import type { Page } from '@playwright/test';
-import { loadConfig } from '../../src/main/auth/config/config.js';
-import { AuthError } from '../../src/main/auth/auth-error.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import { controllableSecretStore } from '../support/controllable-secret-store.js';
 import { createMemorySecretStore } from '../support/memory-secret-store.js';
@@ -8,20 +6,10 @@ import { expect, test } from '../support/renderer-fixtures.js';
 import { openAppWindow } from '../support/renderer-harness.js';
 import { personAtTheBrowser } from '../support/renderer-person.js';
 import { expectFitsTheWindow } from '../support/window-layout.js';
+import { missingSettingsError } from '../support/window-probes.js';
 
 /** The sign-in step the window marks as current. */
 const currentStep = (page: Page) => page.locator('[aria-current="step"]');
-
-/** The settings error an app started without any settings shows. */
-function missingSettingsError(): AuthError {
-  try {
-    loadConfig({});
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('empty settings were accepted');
-}
 
 test.describe('every state fits the window at its default and minimum size, light and dark', () => {
   test('signed out, signing in, signed in, calling the API, signing out and a declined sign-in', async ({

@@ -1,11 +1,10 @@
 import type { Page } from '@playwright/test';
-import { AuthError } from '../../src/main/auth/auth-error.js';
-import { loadConfig } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import { createMemorySecretStore } from '../support/memory-secret-store.js';
 import { expect, test } from '../support/renderer-fixtures.js';
 import { openAppWindow } from '../support/renderer-harness.js';
 import { personAtTheBrowser } from '../support/renderer-person.js';
+import { RECORD_BUTTONS_AFTER_CLICKS, missingSettingsError } from '../support/window-probes.js';
 
 /** The buttons the window shows, by name, in order. */
 const buttonNames = (page: Page): Promise<string[]> => page.locator('main button').allTextContents();
@@ -16,28 +15,6 @@ function logoutAnswers(payloads: readonly unknown[]): number {
     const answer = payload as { ok?: unknown; value?: { status?: unknown } };
     return answer.ok === true && answer.value?.status === 'signed-out';
   }).length;
-}
-
-/** Every button's name and busy marks, recorded in the page after each click has been handled. */
-const RECORD_BUTTONS_AFTER_CLICKS = `
-  globalThis.buttonsAfterClicks = [];
-  document.addEventListener('click', () => {
-    globalThis.buttonsAfterClicks.push([...document.querySelectorAll('main button')].map((node) => ({
-      name: node.textContent,
-      busy: node.getAttribute('aria-busy'),
-      disabled: node.getAttribute('aria-disabled'),
-    })));
-  });`;
-
-/** The settings error of an app started without any settings. */
-function missingSettingsError(): AuthError {
-  try {
-    loadConfig({});
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('empty settings were accepted');
 }
 
 test.describe('the window answers every press, and says what happened', () => {
