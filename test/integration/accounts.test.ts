@@ -6,7 +6,11 @@ import * as client from 'openid-client';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_ISSUER_VARIABLE, type AuthEnv } from '../../src/main/auth/config/config.js';
 import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
-import { organizationChangedMessage, wrongOrganizationMessage } from '../../src/main/auth/oidc/organization-claims.js';
+import {
+  organizationChangedMessage,
+  OTHER_ORGANIZATION_SAVED_MESSAGE,
+  wrongOrganizationMessage,
+} from '../../src/main/auth/oidc/organization-claims.js';
 import { importDpopKey } from '../../src/main/auth/session/dpop-key.js';
 import { createKeychainPendingRevocations } from '../../src/main/auth/session/pending-revocations.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
@@ -340,15 +344,19 @@ describe('accounts: sign-up, another account, organizations, connections', { ski
     await service.dispose();
   });
 
-  test('an ID token for another organization is refused at sign-in and ends a renewed session', async () => {
+  test('an ID token for another organization is refused at sign-in and ends a renewed session; the refresh tokens it brought are revoked', async () => {
     for (const [defect, organization] of [
       ['wrong-org-id', 'org_demo1'],
       ['wrong-org-name', 'acme'],
     ] as const) {
       idp.faults.idToken(defect);
-      const { service, opener, store } = app(`wrong-${defect}`, [signsInAs('alice@example.com')], {
+      // A browser session of its own, so the refused sign-in's grant is nobody else's.
+      const { service, opener, store, pending } = app(`wrong-${defect}`, [signsInAs('alice@example.com')], {
         env: { AUTH0_ORGANIZATION: organization },
+        profile: browser.newProfile(),
       });
+      const live = idp.liveRefreshTokens();
+      const revocations = idp.countRequests('/oauth/revoke');
       const final = await service.login();
       await opener.settled();
       assert.deepEqual(final, {
@@ -356,17 +364,26 @@ describe('accounts: sign-up, another account, organizations, connections', { ski
         error: { code: 'id_token_invalid', message: wrongOrganizationMessage(organization) },
       });
       assert.equal((await store.load()).kind, 'empty', `${defect}: nothing stored`);
+      // The provider issued a refresh token before the app refused the sign-in: nobody holds it now.
+      await eventually(
+        `${defect}: the refused sign-in's refresh token is revoked`,
+        async () => idp.liveRefreshTokens() === live && (await pending.list()).length === 0,
+      );
+      assert.equal(idp.countRequests('/oauth/revoke') - revocations, 1, `${defect}: revoked once`);
       await service.dispose();
     }
 
     idp.faults.idToken(null);
     const clock = testClock();
-    const { service, opener, store } = app('wrong-org-renewal', [signsInAs('alice@example.com')], {
+    const { service, opener, store, pending } = app('wrong-org-renewal', [signsInAs('alice@example.com')], {
       env: { AUTH0_ORGANIZATION: 'org_demo1' },
       clock,
+      profile: browser.newProfile(),
     });
+    const live = idp.liveRefreshTokens();
     profileOf(await service.login());
     await opener.settled();
+    assert.equal(idp.liveRefreshTokens(), live + 1, 'the session holds one refresh token');
     idp.faults.idToken('wrong-org-id');
     clock.advance(3_600_000);
     await assert.rejects(service.getAccessToken(), { code: 'session_expired' });
@@ -375,7 +392,43 @@ describe('accounts: sign-up, another account, organizations, connections', { ski
       reason: { code: 'session_expired', message: organizationChangedMessage('org_demo1') },
     });
     assert.equal((await store.load()).kind, 'empty', 'the session left the keychain');
+    // The renewal rotated the refresh token: the one the refused answer brought is revoked too.
+    await eventually(
+      "the refused renewal's refresh token is revoked",
+      async () => idp.liveRefreshTokens() === live && (await pending.list()).length === 0,
+    );
     await service.dispose();
+  });
+
+  test('a saved session from before AUTH0_ORGANIZATION changed is removed at start-up, and its refresh token revoked', async () => {
+    const live = idp.liveRefreshTokens();
+    const first = app('org-changed', [signsInAs('alice@example.com')], {
+      env: { AUTH0_ORGANIZATION: 'org_demo1' },
+      profile: browser.newProfile(),
+    });
+    profileOf(await first.service.login());
+    await first.opener.settled();
+    await first.service.dispose();
+
+    // The same organization by name, or none set any more: the saved session is shown.
+    for (const env of [{ AUTH0_ORGANIZATION: 'ACME' }, {}]) {
+      const again = app('org-changed', [], { env });
+      assert.deepEqual(profileOf(await again.service.restore()).organization, { id: 'org_demo1', name: 'acme' });
+      await again.service.dispose();
+    }
+
+    // Another organization now: its sign-in check never ran for this session, so it is not shown.
+    const later = app('org-changed', [], { env: { AUTH0_ORGANIZATION: 'globex' } });
+    assert.deepEqual(await later.service.restore(), {
+      status: 'signed-out',
+      reason: { code: 'session_expired', message: OTHER_ORGANIZATION_SAVED_MESSAGE },
+    });
+    assert.equal((await later.store.load()).kind, 'empty', 'the session left the keychain');
+    await eventually(
+      'the removed session is revoked at the provider',
+      async () => idp.liveRefreshTokens() === live && (await later.pending.list()).length === 0,
+    );
+    await later.service.dispose();
   });
 
   test('a connection is sent; an unknown connection or organization is a clear error', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { AuthError } from '../../src/main/auth/auth-error.js';
 import type { AuthEnv } from '../../src/main/auth/config/config.js';
@@ -321,9 +322,13 @@ describe('refresh outcomes tell the truth (real provider, browser and keychain)'
           assert.equal(app.service.getState().status, 'signed-in');
 
           const onWire = app.wire.length;
+          const live = idp.liveRefreshTokens();
           change();
           app.clock.advance(LATER);
           await rejectsWith(app.service.getAccessToken(), 'session_expired', /for a different account.*sign in again/i);
+          // The answer rotated the refresh token; the one it brought is revoked, not left valid with nobody holding it.
+          for (let waited = 0; idp.liveRefreshTokens() >= live && waited < 5_000; waited += 50) await sleep(50);
+          assert.ok(idp.liveRefreshTokens() < live, "the refused answer's refresh token is revoked");
           const answered = app.wire.slice(onWire);
           assert.ok(answered.length >= 3, 'the provider did answer with new tokens');
 

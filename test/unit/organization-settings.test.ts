@@ -8,6 +8,7 @@ import { providerDenied } from '../../src/main/auth/oidc/authorization-refusal.j
 import {
   organizationFromClaims,
   organizationMismatch,
+  savedForOtherOrganization,
   wrongOrganizationMessage,
 } from '../../src/main/auth/oidc/organization-claims.js';
 import { withOrganization } from '../../src/main/auth/oidc/profile.js';
@@ -94,6 +95,33 @@ describe('AUTH0_CONNECTION', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     assert.throws(() => bakeSettings({ ...TENANT, AUTH0_CONNECTION: 'no spaces please' }), /AUTH0_CONNECTION/);
+  });
+});
+
+describe('a saved session must be for the configured organization', () => {
+  const alice = { sub: 'auth0|alice', name: 'Alice' };
+  const acme = { ...alice, organization: { id: 'org_demo1', name: 'acme' } };
+
+  test('with no organization set, any saved session is kept', () => {
+    assert.equal(savedForOtherOrganization(undefined, alice), false);
+    assert.equal(savedForOtherOrganization(undefined, acme), false);
+  });
+
+  test('the same organization, by ID or by name in any case, keeps it', () => {
+    assert.equal(savedForOtherOrganization('org_demo1', acme), false);
+    assert.equal(savedForOtherOrganization('acme', acme), false);
+    assert.equal(savedForOtherOrganization('ACME', acme), false);
+  });
+
+  test('another organization, none, or a name the session never recorded does not', () => {
+    assert.equal(savedForOtherOrganization('org_demo2', acme), true);
+    assert.equal(savedForOtherOrganization('globex', acme), true);
+    assert.equal(savedForOtherOrganization('org_demo1', alice), true, 'signed in without an organization');
+    assert.equal(
+      savedForOtherOrganization('acme', { ...alice, organization: { id: 'org_demo1' } }),
+      true,
+      'a tenant that sent no org_name: the name cannot be confirmed',
+    );
   });
 });
 

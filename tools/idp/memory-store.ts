@@ -50,6 +50,15 @@ export class MemoryStore {
     this.grantOrganizations.clear();
   }
 
+  /** Refresh tokens the provider would still honour: issued, and not yet rotated, revoked or expired. */
+  liveRefreshTokens(): number {
+    let live = 0;
+    for (const key of [...this.#entries.keys()]) {
+      if (modelOf(key) === 'RefreshToken' && this.get(key)?.consumed === undefined) live += 1;
+    }
+    return live;
+  }
+
   get(key: string): AdapterPayload | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;

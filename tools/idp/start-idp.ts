@@ -55,6 +55,8 @@ export interface RunningIdp {
   countRequests(path: string): number;
   /** Deletes every grant and grant-bound token server-side, so refreshes fail with invalid_grant. */
   revokeAllGrants(): Promise<void>;
+  /** How many refresh tokens the provider would still honour (issued, not rotated, revoked or expired). */
+  liveRefreshTokens(): number;
   close(): Promise<void>;
 }
 
@@ -196,6 +198,7 @@ function runningIdp(parts: {
       parts.settings.store.revokeAll();
       return Promise.resolve();
     },
+    liveRefreshTokens: () => parts.settings.store.liveRefreshTokens(),
     close: () => {
       closed ??= (async () => {
         closing.abort();

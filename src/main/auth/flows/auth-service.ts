@@ -188,6 +188,7 @@ function createServiceParts(deps: AuthServiceDeps): ServiceParts {
     refreshSkewMs: config.refreshSkewMs,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     abortProviderRequests: () => requests.abortAll(),
+    revokeRefused: (refreshToken) => void revocations.revokeLater(refreshToken),
     onEvent: (event) => reportSessionEvent(event, state, revocations, discovery),
   });
   const port = createCallbackPortHolder();

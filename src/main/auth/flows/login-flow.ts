@@ -50,6 +50,11 @@ export interface LoginFlowDeps {
   readonly onCallbackServer?: (server: { close(): Promise<void> }) => void;
   /** Opens a connection to the server at `url` for a request soon to follow (provider-requests.ts). */
   readonly preconnect?: (url: string) => void;
+  /**
+   * The provider issued tokens for a sign-in the app then refused (another organization): the
+   * refresh token, and whose it is, so it does not stay valid with nobody holding it (RFC 7009).
+   */
+  readonly onRefusedTokens?: (refreshToken: string, sub: string) => void;
 }
 
 /**
@@ -145,6 +150,7 @@ async function sessionFrom(
   if (organization !== undefined && mismatch !== undefined) {
     // Before anything is kept: the session never reaches memory or the keychain.
     deps.logger.warn(`the ID token's ${mismatch} does not name AUTH0_ORGANIZATION; sign-in refused`);
+    if (response.refresh_token !== undefined) deps.onRefusedTokens?.(response.refresh_token, claims.sub);
     throw new AuthError('id_token_invalid', wrongOrganizationMessage(organization));
   }
   const tokens = tokenSetFromResponse(response, deps.now(), undefined, deps.config.audience);

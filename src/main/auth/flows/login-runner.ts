@@ -141,6 +141,12 @@ function loginFlowDeps(deps: LoginRunnerDeps, run: LoginRun): LoginFlowDeps {
       }
       return adoption;
     },
+    onRefusedTokens: (refreshToken, sub) => {
+      // As retiredRefreshToken: the signed-in person's own grant may be the one these came from.
+      if (deps.keeper.current()?.profile.sub === sub) return;
+      deps.logger.info('revoking the refresh token of the refused sign-in');
+      void deps.revocations.revokeLater(refreshToken);
+    },
     onCallbackServer: (server) => deps.port.holdCallbackServer(server),
     proofs: deps.proofs,
     ...(deps.preconnect ? { preconnect: deps.preconnect } : {}),

@@ -1,5 +1,6 @@
 import type { AuthState } from '../../../shared/auth-state.js';
 import type { Logger } from '../logger.js';
+import { OTHER_ORGANIZATION_SAVED_MESSAGE } from '../oidc/organization-claims.js';
 import { DPOP_KEY_LOST_MESSAGE } from '../session/dpop-key.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type { RestoreResult, SessionKeeper } from '../session/session-keeper.js';
@@ -42,6 +43,12 @@ function restoredEvent(result: RestoreResult, logger: Logger): MachineEvent {
       // Never retried as Bearer tokens: without their key they are of no use (RFC 9449 §7.2).
       if (result.dpopKeyLost) {
         return { type: 'restored-nothing', notice: { code: 'session_expired', message: DPOP_KEY_LOST_MESSAGE } };
+      }
+      if (result.otherOrganization) {
+        return {
+          type: 'restored-nothing',
+          notice: { code: 'session_expired', message: OTHER_ORGANIZATION_SAVED_MESSAGE },
+        };
       }
       return {
         type: 'restored-nothing',

@@ -21,6 +21,20 @@ export function organizationMismatch(expected: string | undefined, claims: Claim
   return typeof name === 'string' && name.toLowerCase() === expected.toLowerCase() ? undefined : 'org_name';
 }
 
+/**
+ * True when a saved session was not signed in through the configured organization (another one,
+ * or none): AUTH0_ORGANIZATION changed since, and the sign-in's check never ran for this setting.
+ */
+export function savedForOtherOrganization(expected: string | undefined, profile: Profile): boolean {
+  const saved = profile.organization;
+  const claims = saved ? { org_id: saved.id, ...(saved.name !== undefined ? { org_name: saved.name } : {}) } : {};
+  return organizationMismatch(expected, claims) !== undefined;
+}
+
+/** Why the saved session was not restored: it is from before AUTH0_ORGANIZATION changed. */
+export const OTHER_ORGANIZATION_SAVED_MESSAGE =
+  'This app now signs in through a different organization than your saved session was for, so that session was removed. Please sign in again.';
+
 /** The organization an ID token names, for the profile; a malformed claim is dropped, not trusted. */
 export function organizationFromClaims(claims: Claims): Profile['organization'] {
   const id = claims['org_id'];

@@ -28,6 +28,8 @@ export interface RefreshRun {
   readonly redeemed: Set<string>;
   /** The access token can be handed out without a refresh. */
   readonly isFresh: (session: StoredSession) => boolean;
+  /** Revokes the refresh token of an answer the app refused to keep (RFC 7009). */
+  readonly revokeRefused: (refreshToken: string) => void;
   /** The keeper's generation now: a refresh that began in an older one must not end the session. */
   readonly generation: () => number;
   /** Saves a renewed session unless the generation `startedAt` has passed. */
@@ -83,12 +85,14 @@ export async function refreshOnce(
   if (organization !== undefined && claims !== undefined && organizationMismatch(organization, claims)) {
     // The sign-in's check, again, and first: its message names the organization setting.
     run.logger.warn('the renewed ID token does not name AUTH0_ORGANIZATION; signing out');
+    revokeRefusedAnswer(run, response, refreshToken);
     return run.end(new AuthError('session_expired', organizationChangedMessage(organization)), startedAt);
   }
   // OIDC Core §12.2 (DESIGN checklist 14): a refresh must not change who is signed in.
   const changed = changedIdentityClaims({ idToken: base.tokens.idToken, sub: base.profile.sub }, claims);
   if (changed.length > 0) {
     run.logger.warn(`the renewed ID token changed ${changed.join(', ')} (OIDC Core §12.2); signing out`);
+    revokeRefusedAnswer(run, response, refreshToken);
     return run.end(new AuthError('session_expired', IDENTITY_CHANGED_MESSAGE), startedAt);
   }
   const tokens = tokenSetFromResponse(response, run.now(), base.tokens, run.config.audience);
@@ -102,6 +106,15 @@ export async function refreshOnce(
     ...(base.dpopKey !== undefined ? { dpopKey: base.dpopKey } : {}),
   };
   return run.commit(next, startedAt);
+}
+
+/**
+ * The session ends on an answer the app will not keep, yet the provider still honours its refresh
+ * token (the rotated one, or the redeemed one where it does not rotate): left alone, it stays
+ * valid with nobody holding it (RFC 7009), so it is revoked.
+ */
+function revokeRefusedAnswer(run: RefreshRun, response: RefreshResponse, redeemed: string): void {
+  run.revokeRefused(response.refresh_token ?? redeemed);
 }
 
 /**

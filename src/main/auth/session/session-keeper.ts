@@ -3,6 +3,7 @@ import { AuthError } from '../auth-error.js';
 import type { AuthConfig } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { resourceProof, type DpopProofs } from '../oidc/dpop-proofs.js';
+import { savedForOtherOrganization } from '../oidc/organization-claims.js';
 import type { DiscoveryCache } from '../oidc/oidc-discovery.js';
 import type * as client from 'openid-client';
 import { createOperationQueue, type OperationQueue } from './operation-queue.js';
@@ -46,6 +47,8 @@ export interface SessionKeeperDeps {
   readonly onEvent: (event: SessionEvent) => void;
   /** The DPoP handles of the session's key (dpop-proofs.ts). */
   readonly proofs: DpopProofs;
+  /** Revokes a refresh token the provider issued but the app refused to keep, retrying until it goes through. */
+  readonly revokeRefused: (refreshToken: string) => void;
 }
 
 /** How to call an API with the session: its access token and, for DPoP-bound tokens, the handle that signs proofs. */
@@ -155,6 +158,7 @@ export function createSessionKeeper(deps: SessionKeeperDeps): SessionKeeper {
     proofs,
     redeemed: state.redeemed,
     isFresh: (candidate: StoredSession) => isFresh(deps, candidate),
+    revokeRefused: deps.revokeRefused,
     generation: () => state.generation,
     commit: (next: StoredSession, startedAt: number) => commitRefresh(keeper, next, startedAt),
     end: (reason: AuthError, startedAt: number) => endWith(keeper, reason, startedAt),
@@ -253,6 +257,9 @@ function restore({ deps, state, queue, background }: Keeper): Promise<RestoreRes
     const result = await deps.store.load();
     // A sign-in that committed first is newer than anything the keychain held at start-up.
     if (state.session !== undefined || state.disposed) return { ...result, applied: false };
+    if (result.kind === 'found' && savedForOtherOrganization(deps.config.organization, result.session.profile)) {
+      return { ...(await discardOtherOrganization(deps, result.session)), applied: true };
+    }
     if (result.kind === 'found') {
       state.session = result.session;
       state.persistence = 'keychain';
@@ -263,6 +270,21 @@ function restore({ deps, state, queue, background }: Keeper): Promise<RestoreRes
     }
     return { ...result, applied: true };
   });
+}
+
+/**
+ * Deletes a saved session from before AUTH0_ORGANIZATION changed, and revokes its refresh token:
+ * the person is asked to sign in through the organization the app now names.
+ */
+async function discardOtherOrganization(deps: SessionKeeperDeps, session: StoredSession): Promise<LoadResult> {
+  deps.logger.warn('the saved session is not for the organization AUTH0_ORGANIZATION names; removing it');
+  try {
+    await deps.store?.clear();
+  } catch {
+    deps.logger.warn('the saved session could not be removed from the keychain');
+  }
+  if (session.tokens.refreshToken !== undefined) deps.revokeRefused(session.tokens.refreshToken);
+  return { kind: 'discarded', reason: 'signed in through another organization', otherOrganization: true };
 }
 
 async function adopt(keeper: Keeper, next: StoredSession): Promise<Adoption> {

@@ -30,8 +30,17 @@ export type { StoredSession } from './stored-session.js';
 export type LoadResult =
   | { readonly kind: 'found'; readonly session: StoredSession }
   | { readonly kind: 'empty' }
-  /** `dpopKeyLost`: the tokens were DPoP-bound and their key is missing or damaged (the person must sign in again). */
-  | { readonly kind: 'discarded'; readonly reason: string; readonly dpopKeyLost?: true }
+  /**
+   * `dpopKeyLost`: the tokens were DPoP-bound and their key is missing or damaged (the person must
+   * sign in again). `otherOrganization`: the session keeper discarded a session from before
+   * AUTH0_ORGANIZATION changed.
+   */
+  | {
+      readonly kind: 'discarded';
+      readonly reason: string;
+      readonly dpopKeyLost?: true;
+      readonly otherOrganization?: true;
+    }
   | { readonly kind: 'unavailable'; readonly error: AuthError };
 
 /** Keeps the session in the OS keychain, nowhere else. */
