@@ -16,11 +16,12 @@ import { createKeychainPendingRevocations } from '../../src/main/auth/session/pe
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { createKeychainTokenStore, type StoredSession } from '../../src/main/auth/session/token-store.js';
 import type { AuthState, Profile } from '../../src/shared/auth-state.js';
-import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, type TestClock } from '../support/app-harness.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
 import { acceptConsent, declineConsent, signIn } from '../support/sign-in.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 // Sign-up, "Sign in with a different account", Auth0 Organizations and connections, end to end:
 // the app's auth service on the local provider, the real browser and the real keychain. Tokens
@@ -133,14 +134,9 @@ async function redeem(session: StoredSession): Promise<unknown> {
 
 describe('accounts: sign-up, another account, organizations, connections', { skip }, () => {
   before(async () => {
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
   afterEach(() => idp.faults.clear());
 
   test('sign-up creates an account on the sign-up page and signs the new person in', async () => {

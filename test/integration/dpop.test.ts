@@ -19,8 +19,9 @@ import {
   thumbprintOf,
   type WireRequest,
 } from '../support/dpop-wire.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 // DPoP (RFC 9449) end to end: the app's proofs at the real provider's token endpoint and demo API,
 // the key in the real keychain, and what a thief can do with what crosses the wire. Tokens are only
@@ -132,14 +133,9 @@ async function withProvider(options: IdpOptions, run: (target: RunningIdp) => Pr
 describe('DPoP: tokens bound to a key in the keychain', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
 
   test(
     'signs in, calls the API, renews, restarts, calls the API and signs out, every request with a proof of one key',

@@ -24,14 +24,10 @@ import {
   type ControllableFetch,
 } from '../support/controllable-fetch.js';
 import { controllableSecretStore, type ControllableSecretStore } from '../support/controllable-secret-store.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
 import { acceptConsent, signIn } from '../support/sign-in.js';
-import {
-  browserOpener,
-  browserUnavailableReason,
-  launchSystemBrowser,
-  type SystemBrowser,
-} from '../support/system-browser.js';
+import { browserOpener, browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping interleaving tests: ${skip}\n`);
@@ -266,17 +262,12 @@ function portIsFree(port: number): Promise<boolean> {
 describe('interleavings (real provider, browser and keychain)', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
     const [first, second] = idp.users;
     assert.ok(first && second, 'the provider has two test users');
     [alice, bob] = [first, second];
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
   // Open tabs from earlier tests only slow the browser down.
   afterEach(() => Promise.all(browser?.browser.contexts().map((context) => context.close()) ?? []));
 

@@ -6,7 +6,7 @@ import { DONE_PATH } from '../../src/main/auth/loopback/callback-request.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { createKeychainTokenStore, type TokenStore } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
-import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import {
   demoConfig,
   personSignsInAndOut,
@@ -16,8 +16,9 @@ import {
   type TestClock,
 } from '../support/app-harness.js';
 import { controllableSecretStore } from '../support/controllable-secret-store.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 // The person is shown signed in as soon as the app holds the session; the keychain write goes on
 // behind it. The browser tab, and the state's `persistence`, say "saved" only once it is.
@@ -115,14 +116,9 @@ async function signedInPromptly(app: App): Promise<AuthState | undefined> {
 describe('signed in shows before the keychain write finishes (real provider, browser and keychain)', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
   afterEach(() => Promise.all(browser?.browser.contexts().map((context) => context.close()) ?? []));
 
   test(

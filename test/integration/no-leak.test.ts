@@ -9,10 +9,11 @@ import { runDoctor } from '../../src/main/auth/doctor/run-doctor.js';
 import { createAuthHandlers, type AuthHandlers } from '../../src/main/ipc/ipc-handlers.js';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { createKeychainTokenStore, type LoadResult } from '../../src/main/auth/session/token-store.js';
-import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, personSignsInAndOut, type TestClock } from '../support/app-harness.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping canary test: ${skip}\n`);
@@ -230,14 +231,9 @@ function failed(result: unknown): { code: string; message: string } {
 describe('no token leaks: canaries from a real session', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
 
   test(
     'sign-in, refresh, API call, setup check and sign-out through the IPC handlers leave no secret in IPC results, state events, logs or files',

@@ -4,10 +4,11 @@ import { createKeychainPendingRevocations } from '../../src/main/auth/session/pe
 import type { AuthEnv } from '../../src/main/auth/config/config.js';
 import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
 import type { AuthState } from '../../src/shared/auth-state.js';
-import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import { personSignsInAndOut, startApp, waitForState } from '../support/app-harness.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 // A logout whose revocation failed leaves a live refresh token at the provider. It must not
 // look like a clean sign-out: the token waits in the keychain and is revoked later (RFC 7009).
@@ -50,13 +51,9 @@ async function logoutWhileRevocationFails(status: number, env: AuthEnv, retryDel
 describe('a refresh token logout could not revoke', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
 
   test(
     'revocation answering 503: signed out here, told plainly, kept in the keychain, revoked at the next start',

@@ -11,10 +11,11 @@ import {
   type TokenStore,
 } from '../../src/main/auth/session/token-store.js';
 import type { AuthErrorCode, AuthState } from '../../src/shared/auth-state.js';
-import { startIdp, type Fault, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { Fault, RunningIdp } from '../../tools/idp/start-idp.js';
 import { startApp, testClock, type TestClock, personSignsInAndOut } from '../support/app-harness.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping refresh outcome tests: ${skip}\n`);
@@ -133,14 +134,9 @@ function assertNoSecret(text: string, secrets: readonly string[], where: string)
 describe('refresh outcomes tell the truth (real provider, browser and keychain)', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
   afterEach(() => {
     idp?.faults.clear();
     return Promise.all(browser?.browser.contexts().map((context) => context.close()) ?? []);

@@ -21,13 +21,9 @@ import {
   testClock,
   type TestClock,
 } from '../support/app-harness.js';
-import {
-  daemonControlUnavailableReason,
-  keychainUnavailableReason,
-  startKeychain,
-  type TestKeychain,
-} from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { daemonControlUnavailableReason, keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 const run = promisify(execFile);
 const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
@@ -131,14 +127,9 @@ function countingFetch(): { fetch: typeof fetch; readonly providerRequests: () =
 describe('session faults (real provider, browser and keychain)', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
   // Open tabs from earlier tests only slow the browser down.
   afterEach(() => Promise.all(browser.browser.contexts().map((context) => context.close())));
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SecretStore } from '../../src/main/auth/session/secret-store.js';
 import { createKeychainTokenStore } from '../../src/main/auth/session/token-store.js';
-import { startIdp, type RunningIdp } from '../../tools/idp/start-idp.js';
+import type { RunningIdp } from '../../tools/idp/start-idp.js';
 import {
   personSignsInAndOut,
   requestsBeyondDiscovery,
@@ -10,8 +10,9 @@ import {
   testClock,
   waitForState,
 } from '../support/app-harness.js';
-import { keychainUnavailableReason, startKeychain, type TestKeychain } from '../support/keychain.js';
-import { browserUnavailableReason, launchSystemBrowser, type SystemBrowser } from '../support/system-browser.js';
+import { keychainUnavailableReason, type TestKeychain } from '../support/keychain.js';
+import { startStoryServices, stopStoryServices } from '../support/story-services.js';
+import { browserUnavailableReason, type SystemBrowser } from '../support/system-browser.js';
 
 const skip = (await keychainUnavailableReason()) ?? browserUnavailableReason();
 if (skip) process.stdout.write(`# skipping session tests: ${skip}\n`);
@@ -24,14 +25,9 @@ let keytar: SecretStore;
 describe('keeping the session', () => {
   before(async () => {
     if (skip) return;
-    keychain = await startKeychain();
-    keytar = keychain.keytar;
-    [idp, browser] = await Promise.all([startIdp(), launchSystemBrowser()]);
+    ({ idp, browser, keychain, keytar } = await startStoryServices());
   });
-  after(async () => {
-    await Promise.all([idp?.close(), browser?.close()]);
-    await keychain?.close();
-  });
+  after(() => stopStoryServices({ idp, browser, keychain }));
 
   test(
     'signs in, restarts, is still signed in, renews, calls the API, and signs out everywhere',
